@@ -1,0 +1,169 @@
+//! A carrier webhook from the wire to verified parameters: size limit, body
+//! parsing, then the signature. Nothing reads or writes state before this
+//! returns `Ok`.
+
+use crate::form::{Params, MAX_BODY_BYTES};
+use crate::signature::twilio::{self, KeyChoice, Payload, SignatureError};
+use worker::{Env, Method, Request};
+
+/// A deliberate refusal: the status and a short plain reason.
+#[derive(Debug)]
+pub struct Refusal {
+    pub status: u16,
+    pub reason: String,
+}
+
+impl Refusal {
+    fn new(status: u16, reason: impl Into<String>) -> Refusal {
+        Refusal {
+            status,
+            reason: reason.into(),
+        }
+    }
+}
+
+impl From<SignatureError> for Refusal {
+    fn from(e: SignatureError) -> Refusal {
+        Refusal::new(403, e.to_string())
+    }
+}
+
+/// A verified Twilio request.
+pub struct Webhook {
+    /// Query and body parameters together.
+    pub params: Params,
+}
+
+impl Webhook {
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.params.get(name)
+    }
+}
+
+/// Reads and verifies a Twilio webhook.
+pub async fn twilio(req: &mut Request, env: &Env) -> Result<Webhook, Refusal> {
+    let method = req.method();
+    if method != Method::Post && method != Method::Get {
+        return Err(Refusal::new(405, "carrier webhooks are POST or GET"));
+    }
+    let declared = req
+        .headers()
+        .get("Content-Length")
+        .ok()
+        .flatten()
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > MAX_BODY_BYTES) {
+        return Err(too_large());
+    }
+    let body = if method == Method::Post {
+        req.bytes()
+            .await
+            .map_err(|_| Refusal::new(400, "could not read the request body"))?
+    } else {
+        Vec::new()
+    };
+    if body.len() > MAX_BODY_BYTES {
+        return Err(too_large());
+    }
+    let url = signed_url(req, env).map_err(|e| Refusal::new(400, e))?;
+    let query = url.split_once('?').map(|(_, q)| q).unwrap_or("");
+    let mut params = Params::parse(query).map_err(|e| Refusal::new(400, e.to_string()))?;
+
+    let content_type = req
+        .headers()
+        .get("Content-Type")
+        .ok()
+        .flatten()
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    let form;
+    let payload = if method == Method::Get {
+        Payload::Query
+    } else if content_type.starts_with("application/json") {
+        Payload::Json(&body)
+    } else if content_type.starts_with("application/x-www-form-urlencoded")
+        || (content_type.is_empty() && body.is_empty())
+    {
+        let text = std::str::from_utf8(&body)
+            .map_err(|_| Refusal::new(400, "malformed form: body is not UTF-8"))?;
+        form = Params::parse(text).map_err(|e| Refusal::new(400, e.to_string()))?;
+        Payload::Form(&form)
+    } else {
+        return Err(Refusal::new(
+            415,
+            "expected application/x-www-form-urlencoded or application/json",
+        ));
+    };
+
+    let signature = req
+        .headers()
+        .get(twilio::HEADER)
+        .ok()
+        .flatten()
+        .ok_or(SignatureError::Missing)?;
+    let settings = req.headers().get(twilio::SETTINGS_HEADER).ok().flatten();
+    let (choice, algorithm) = twilio::key_choice(settings.as_deref())?;
+    let account = match payload {
+        Payload::Form(f) => f.get("AccountSid").or(params.get("AccountSid")),
+        _ => params.get("AccountSid"),
+    };
+    let key = signing_key(env, &choice, account).ok_or(SignatureError::UnknownKey)?;
+    twilio::validate(&url, payload, &signature, key.as_bytes(), algorithm)?;
+
+    if let Payload::Form(f) = payload {
+        params.extend(f.clone());
+    }
+    Ok(Webhook { params })
+}
+
+fn too_large() -> Refusal {
+    Refusal::new(
+        413,
+        format!("request body over {} KiB", MAX_BODY_BYTES / 1024),
+    )
+}
+
+/// The URL Twilio signed. Behind a proxy or on a custom domain the worker sees
+/// another host (or `http`), so `PUBLIC_BASE_URL` names the public one.
+fn signed_url(req: &Request, env: &Env) -> Result<String, String> {
+    let seen = req
+        .url()
+        .map_err(|_| "unreadable request URL".to_string())?;
+    let base = env
+        .var("PUBLIC_BASE_URL")
+        .map(|v| v.to_string())
+        .unwrap_or_default();
+    let base = base.trim().trim_end_matches('/');
+    if base.is_empty() {
+        return Ok(seen.to_string());
+    }
+    let mut url = format!("{base}{}", seen.path());
+    if let Some(q) = seen.query() {
+        url.push('?');
+        url.push_str(q);
+    }
+    Ok(url)
+}
+
+/// Subaccounts sign with their own auth token (`TWILIO_AUTH_TOKEN_<AccountSid>`);
+/// the main account with `TWILIO_AUTH_TOKEN`. Shared keys are
+/// `TWILIO_SHARED_KEY_<key id>`: several can be live during a rotation.
+fn signing_key(env: &Env, choice: &KeyChoice, account: Option<&str>) -> Option<String> {
+    let secret = |name: &str| {
+        env.secret(name)
+            .ok()
+            .map(|s| s.to_string())
+            .filter(|s| !s.is_empty())
+    };
+    match choice {
+        KeyChoice::SharedKey { id } => secret(&format!("TWILIO_SHARED_KEY_{id}")),
+        KeyChoice::AuthToken => account
+            .filter(|sid| is_account_sid(sid))
+            .and_then(|sid| secret(&format!("TWILIO_AUTH_TOKEN_{sid}")))
+            .or_else(|| secret("TWILIO_AUTH_TOKEN")),
+    }
+}
+
+pub fn is_account_sid(s: &str) -> bool {
+    s.len() == 34 && s.starts_with("AC") && s[2..].bytes().all(|b| b.is_ascii_hexdigit())
+}

@@ -1,0 +1,136 @@
+//! What a call gets: the value every decision returns and every renderer
+//! reads. It names intentions (connect, challenge, take a message), never a
+//! dialect's verbs, so one decision serves Twilio and MessageBird alike.
+
+use crate::phone::E164;
+use serde::{Deserialize, Serialize};
+
+/// Something said to the caller: spoken text or a recording.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Prompt {
+    /// Text spoken by the carrier's speech engine.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub say: Option<String>,
+    /// An audio file to play instead (URL).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub play: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub voice: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub language: Option<String>,
+}
+
+impl Prompt {
+    pub fn say(text: impl Into<String>) -> Prompt {
+        Prompt {
+            say: Some(text.into()),
+            play: None,
+            voice: None,
+            language: None,
+        }
+    }
+
+    pub fn voiced(mut self, voice: Option<&str>, language: Option<&str>) -> Prompt {
+        self.voice = self.voice.or(voice.map(str::to_string));
+        self.language = self.language.or(language.map(str::to_string));
+        self
+    }
+}
+
+/// Where a connected call rings.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Target {
+    Number(E164),
+    /// A Twilio Client identity (browser or app).
+    Client(String),
+    /// A SIP URI.
+    Sip(String),
+    /// A named conference room.
+    Conference(String),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RejectReason {
+    #[default]
+    Rejected,
+    Busy,
+}
+
+impl RejectReason {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RejectReason::Rejected => "rejected",
+            RejectReason::Busy => "busy",
+        }
+    }
+}
+
+/// What happens when a connect attempt ends: the carrier reports back and
+/// the next decision is taken then.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AfterDial {
+    /// Nothing more: the call ends with the bridged leg.
+    Hangup,
+    /// Report the result to the given step so it can move on (next target,
+    /// voicemail) when nobody answered.
+    Report(Step),
+}
+
+/// A follow-up request the carrier will make, named by what it is for. The
+/// renderer turns it into a URL.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Step {
+    /// The fallback handler's forward attempt ended.
+    FallbackDialed,
+    /// The fallback handler's voicemail has been recorded.
+    FallbackRecorded,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Connect {
+    pub announce: Option<Prompt>,
+    /// Rung together; the first to answer takes the call.
+    pub targets: Vec<Target>,
+    /// The number the callee sees; `None` leaves the carrier's default (the
+    /// original caller).
+    pub caller_id: Option<E164>,
+    pub timeout_secs: u32,
+    pub record: bool,
+    pub after: AfterDial,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Voicemail {
+    pub greeting: Option<Prompt>,
+    pub max_length_secs: u32,
+    /// Where the carrier reports the finished recording (while the caller
+    /// is still on the line, or has just hung up).
+    pub recorded: Step,
+    /// Where the carrier reports, later, that the recording file is ready.
+    pub recording_ready: Option<Step>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// Turn the call away unanswered (and so unbilled).
+    Reject(RejectReason),
+    /// Say something, then end the call.
+    Goodbye(Vec<Prompt>),
+    Connect(Connect),
+    Voicemail(Voicemail),
+}
+
+impl Outcome {
+    /// A short name for logs and the simulator.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Outcome::Reject(_) => "reject",
+            Outcome::Goodbye(_) => "goodbye",
+            Outcome::Connect(_) => "connect",
+            Outcome::Voicemail(_) => "voicemail",
+        }
+    }
+}

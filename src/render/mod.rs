@@ -1,0 +1,4 @@
+//! Outcomes to XML: one renderer per carrier dialect, over one XML writer.
+
+pub mod twiml;
+mod xml;

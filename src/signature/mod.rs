@@ -1,0 +1,3 @@
+//! Proof that a request came from the carrier.
+
+pub mod twilio;
