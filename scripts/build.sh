@@ -1,0 +1,13 @@
+#!/usr/bin/env sh
+# Builds the worker into build/. Run by wrangler (wrangler.toml [build]), so
+# plain `wrangler dev` works once scripts/setup.sh has run. Points worker-build
+# at the locally installed tools so it downloads nothing.
+set -eu
+cd "$(dirname "$0")/.."
+export PATH="$HOME/.cargo/bin:$PATH"
+WASM_BINDGEN_BIN=$(command -v wasm-bindgen) || {
+  echo "wasm-bindgen not installed: run scripts/setup.sh" >&2; exit 1; }
+export WASM_BINDGEN_BIN
+export WASM_OPT_BIN="$PWD/node_modules/binaryen/bin/wasm-opt"
+export ESBUILD_BIN="$PWD/node_modules/.bin/esbuild"
+exec worker-build --release

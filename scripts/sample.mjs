@@ -1,0 +1,27 @@
+// Prints the local webhook URLs and a ready-to-paste curl that sends a
+// correctly signed sample call, using the token in .dev.vars.
+import { readFileSync } from "node:fs";
+import { sign, encode, callParams } from "./twilio.mjs";
+
+const port = process.argv[2] ?? "8787";
+const base = `http://127.0.0.1:${port}`;
+const vars = Object.fromEntries(
+  readFileSync(new URL("../.dev.vars", import.meta.url), "utf8")
+    .split("\n").filter((l) => /^\w+=/.test(l)).map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]),
+);
+const path = "/voice/fallback";
+const params = callParams({ ErrorCode: "11200" });
+const signature = sign(base + path, params, vars.TWILIO_AUTH_TOKEN);
+console.log(`
+Switchboard is starting on ${base}
+
+Webhooks (set these on your numbers; the public URL replaces ${base}):
+  Fallback URL:  POST ${base}/voice/fallback
+  Health:        GET  ${base}/health
+
+A correctly signed sample call (token from .dev.vars):
+  curl -sS -X POST '${base}${path}' \\
+    -H 'X-Twilio-Signature: ${signature}' \\
+    -H 'Content-Type: application/x-www-form-urlencoded' \\
+    --data '${encode(params)}'
+`);

@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Installs what building and testing the worker needs, at pinned versions.
+# Idempotent: a second run checks versions and returns in about a second.
+# Only package registries are used (crates.io, npm); nothing from GitHub.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+WORKER_BUILD_VERSION=0.8.7
+# Must equal the wasm-bindgen in Cargo.lock: worker-build runs that exact CLI.
+WASM_BINDGEN_VERSION=0.2.130
+MIN_RUST=1.91
+
+export PATH="$HOME/.cargo/bin:$PATH"
+say() { printf 'setup: %s\n' "$*" >&2; }
+
+command -v cargo >/dev/null || { say "cargo not found: install Rust with rustup (>= $MIN_RUST)"; exit 1; }
+command -v node >/dev/null || { say "node not found: install Node.js 20 or newer"; exit 1; }
+rust=$(rustc --version | awk '{print $2}')
+if [ "$(printf '%s\n%s\n' "$MIN_RUST" "$rust" | sort -V | head -n1)" != "$MIN_RUST" ]; then
+  say "Rust $rust is older than $MIN_RUST (worker 0.8 needs it): rustup update"; exit 1
+fi
+
+if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+  say "adding the wasm32-unknown-unknown target"
+  rustup target add wasm32-unknown-unknown
+fi
+
+installed_version() { "$1" --version 2>/dev/null | grep -oE '[0-9]+\.[0-9]+\.[0-9]+' | head -n1; }
+if [ "$(installed_version worker-build)" != "$WORKER_BUILD_VERSION" ]; then
+  say "installing worker-build $WORKER_BUILD_VERSION (about 5 minutes, once)"
+  cargo install worker-build --version "$WORKER_BUILD_VERSION"
+fi
+if [ "$(installed_version wasm-bindgen)" != "$WASM_BINDGEN_VERSION" ]; then
+  # --locked fails for this release; its own lock file is out of date.
+  say "installing wasm-bindgen-cli $WASM_BINDGEN_VERSION (about 5 minutes, once)"
+  cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION"
+fi
+
+# npm: wrangler, workerd, wasm-opt (binaryen) and esbuild, as locked.
+stamp=node_modules/.switchboard-lock
+want=$(sha256sum package-lock.json | cut -c1-64)
+if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+  say "installing npm packages (wrangler, workerd, binaryen, esbuild)"
+  npm ci --no-audit --no-fund --loglevel=error
+  echo "$want" > "$stamp"
+fi
+
+# Local secrets for wrangler dev. Never committed (.gitignore).
+if [ ! -f .dev.vars ]; then
+  say "creating .dev.vars with fresh local demo secrets"
+  {
+    echo "# Local secrets for wrangler dev. Production uses 'wrangler secret put'."
+    echo "TWILIO_AUTH_TOKEN=$(node -e 'console.log(require("crypto").randomBytes(16).toString("hex"))')"
+    echo "ADMIN_TOKEN=$(node -e 'console.log(require("crypto").randomBytes(16).toString("hex"))')"
+  } > .dev.vars
+fi

@@ -1,0 +1,69 @@
+// Starts the built worker in workerd (through Miniflare) on a free loopback
+// port, configured from wrangler.toml itself, with its own in-memory KV
+// seeded from kv-seed/. Tests talk to it over real HTTP and read its KV.
+import { Miniflare, Log, LogLevel } from "miniflare";
+import { unstable_getMiniflareWorkerOptions } from "wrangler";
+import { seedEntries } from "../../../scripts/kv-seed.mjs";
+import { fileURLToPath } from "node:url";
+import { dirname, join } from "node:path";
+
+export const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
+
+// Secrets for tests only; .dev.vars is the developer's and is ignored here.
+export const SECRETS = {
+  TWILIO_AUTH_TOKEN: "test-main-auth-token",
+  TWILIO_AUTH_TOKEN_AC00000000000000000000000000000002: "test-subaccount-token",
+  TWILIO_SHARED_KEY_HKold: "test-shared-key-old",
+  TWILIO_SHARED_KEY_HKnew: "test-shared-key-new",
+  ADMIN_TOKEN: "test-admin-token",
+};
+
+export async function startWorker({ vars = {}, kv = true, seed = true } = {}) {
+  const { workerOptions } = unstable_getMiniflareWorkerOptions(join(ROOT, "wrangler.toml"));
+  const bindings = { ...workerOptions.bindings };
+  for (const k of Object.keys(bindings)) if (k.includes("TOKEN") || k.includes("SHARED_KEY")) delete bindings[k];
+  const logs = [];
+  const mf = new Miniflare({
+    ...workerOptions,
+    name: "switchboard",
+    modules: true,
+    scriptPath: join(ROOT, "build", "index.js"),
+    modulesRoot: join(ROOT, "build"),
+    bindings: { ...bindings, ...SECRETS, ...vars },
+    kvNamespaces: kv ? workerOptions.kvNamespaces : undefined,
+    host: "127.0.0.1",
+    port: 0,
+    cf: false,
+    log: new (class extends Log {
+      constructor() { super(LogLevel.INFO); }
+      log(message) { logs.push(message); }
+    })(),
+    handleRuntimeStdio(stdout, stderr) {
+      for (const s of [stdout, stderr]) s.on("data", (d) => logs.push(String(d)));
+    },
+  });
+  const url = (await mf.ready).toString().replace(/\/$/, "");
+  const store = kv ? await mf.getKVNamespace("SWITCHBOARD") : null;
+  if (store && seed) for (const { key, value } of seedEntries()) await store.put(key, value);
+  return {
+    url,
+    kv: store,
+    logs,
+    async keys(prefix = "") {
+      const out = [];
+      let cursor;
+      do {
+        const page = await store.list({ prefix, cursor });
+        out.push(...page.keys.map((k) => k.name));
+        cursor = page.list_complete ? undefined : page.cursor;
+      } while (cursor);
+      return out;
+    },
+    async snapshot() {
+      const all = {};
+      for (const k of await this.keys()) all[k] = await store.get(k);
+      return all;
+    },
+    stop: () => mf.dispose(),
+  };
+}

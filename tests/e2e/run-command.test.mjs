@@ -1,0 +1,57 @@
+// The README's run command, as a user runs it: scripts/dev.sh seeds local KV
+// and starts `wrangler dev` (which builds through wrangler.toml). A signed
+// request with the token from .dev.vars must be answered.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { createServer } from "node:net";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { ROOT } from "./lib/harness.mjs";
+import { post, callParams } from "../../scripts/twilio.mjs";
+
+function freePort() {
+  return new Promise((resolve) => {
+    const s = createServer().listen(0, "127.0.0.1", () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+test("scripts/dev.sh serves signed webhooks through wrangler dev", { timeout: 240_000 }, async () => {
+  const port = await freePort();
+  const state = mkdtempSync(join(tmpdir(), "switchboard-dev-"));
+  const child = spawn("bash", ["scripts/dev.sh"], {
+    cwd: ROOT,
+    env: { ...process.env, PORT: String(port), STATE_DIR: state },
+    detached: true,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  child.stdout.on("data", (d) => (output += d));
+  child.stderr.on("data", (d) => (output += d));
+  try {
+    await new Promise((resolve, reject) => {
+      const timer = setInterval(() => {
+        if (output.includes(`Ready on http://127.0.0.1:${port}`)) { clearInterval(timer); resolve(); }
+      }, 100);
+      child.on("exit", (code) => { clearInterval(timer); reject(new Error(`dev.sh exited ${code}:\n${output}`)); });
+    });
+    assert.match(output, /curl -sS -X POST 'http:\/\/127\.0\.0\.1:\d+\/voice\/fallback'/);
+    const base = `http://127.0.0.1:${port}`;
+    const health = await fetch(`${base}/health`);
+    assert.equal(health.status, 200);
+    const token = /^TWILIO_AUTH_TOKEN=(.*)$/m.exec(readFileSync(join(ROOT, ".dev.vars"), "utf8"))[1];
+    const r = await post(base, "/voice/fallback", callParams(), { token });
+    assert.equal(r.status, 200);
+    assert.match(await r.text(), /^<\?xml version="1\.0" encoding="UTF-8"\?><Response><Say>/);
+    const bad = await post(base, "/voice/fallback", callParams(), { token: "wrong" });
+    assert.equal(bad.status, 403);
+  } finally {
+    try { process.kill(-child.pid, "SIGTERM"); } catch {}
+    await new Promise((r) => (child.exitCode !== null ? r() : child.on("exit", r)));
+    rmSync(state, { recursive: true, force: true });
+  }
+});
