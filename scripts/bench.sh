@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# The benchmark command: native per-webhook cost, then the built worker in
+# workerd (cold and warm, beside GET /health). Figures only, no thresholds.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+export PATH="$HOME/.cargo/bin:$PATH"
+export WRANGLER_SEND_METRICS=false CLOUDFLARE_CF_FETCH_ENABLED=false
+cargo bench --bench native 2>/dev/null
+sh scripts/build.sh >/dev/null 2>&1
+echo
+node benches/workerd.mjs
