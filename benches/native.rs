@@ -47,16 +47,14 @@ fn main() {
     });
     measure("verify signature (HMAC-SHA1)", 20_000, || {
         let p = Params::parse(BODY).unwrap();
-        black_box(
-            twilio::validate(
-                URL,
-                Payload::Form(&p),
-                &signature,
-                TOKEN,
-                Algorithm::HmacSha1,
-            )
-            .unwrap(),
-        );
+        black_box(twilio::validate(
+            URL,
+            Payload::Form(&p),
+            &signature,
+            TOKEN,
+            Algorithm::HmacSha1,
+        ))
+        .unwrap();
     });
     measure("render TwiML", 20_000, || {
         black_box(twiml::render(black_box(&plan.outcome())));
