@@ -3,11 +3,13 @@
 //! The domain modules are plain Rust and build and test natively; only
 //! `edge` (compiled for wasm) knows about the Workers runtime.
 
+pub mod config;
 pub mod fallback;
 pub mod form;
 pub mod outcome;
 pub mod phone;
 pub mod render;
+pub mod screening;
 pub mod signature;
 pub mod voicemail;
 

@@ -83,6 +83,14 @@ pub enum AfterDial {
 /// renderer turns it into a URL.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Step {
+    /// The caller keyed (or did not key) the challenge digits.
+    ChallengeAnswer,
+    /// A connect attempt ended; `next` is the owner target to ring next.
+    Dialed { next: Option<usize> },
+    /// A line's voicemail was recorded.
+    VoicemailRecorded,
+    /// A line's recording is ready (asynchronous, later).
+    VoicemailReady,
     /// The fallback handler's forward attempt ended.
     FallbackDialed,
     /// The fallback handler's voicemail has been recorded.
@@ -113,6 +121,16 @@ pub struct Voicemail {
     pub recording_ready: Option<Step>,
 }
 
+/// Asks the caller to key digits (a robot check).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChallengePrompt {
+    pub prompt: Prompt,
+    pub digits: u8,
+    pub timeout_secs: u32,
+    /// Where the answer goes. No answer falls through and the call ends.
+    pub answer: Step,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {
     /// Turn the call away unanswered (and so unbilled).
@@ -121,6 +139,7 @@ pub enum Outcome {
     Goodbye(Vec<Prompt>),
     Connect(Connect),
     Voicemail(Voicemail),
+    Challenge(ChallengePrompt),
 }
 
 impl Outcome {
@@ -131,6 +150,7 @@ impl Outcome {
             Outcome::Goodbye(_) => "goodbye",
             Outcome::Connect(_) => "connect",
             Outcome::Voicemail(_) => "voicemail",
+            Outcome::Challenge(_) => "challenge",
         }
     }
 }

@@ -18,6 +18,19 @@ pub struct Message {
     pub received_at_ms: u64,
     /// Which handler took it: `line` or `fallback`.
     pub via: String,
+    /// Notifications not yet delivered (`sms`, `webhook`); retried on the
+    /// next callback for this call.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub pending: Vec<Channel>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_error: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Channel {
+    Sms,
+    Webhook,
 }
 
 impl Message {
@@ -46,14 +59,23 @@ impl Message {
             duration_secs,
             received_at_ms,
             via: via.to_string(),
+            pending: Vec::new(),
+            last_error: None,
         })
     }
 
-    /// The store key: per account, newest last when listed by prefix.
-    pub fn key(&self) -> String {
+    /// The text the owner gets.
+    pub fn sms_body(&self) -> String {
         format!(
-            "vm:{}:{:013}:{}",
-            self.account_sid, self.received_at_ms, self.call_sid
+            "New voicemail on {} from {} ({} s): {}",
+            self.to,
+            if self.from.is_empty() {
+                "a withheld number"
+            } else {
+                &self.from
+            },
+            self.duration_secs,
+            self.recording_url
         )
     }
 
@@ -79,7 +101,10 @@ mod tests {
         let m = Message::from_recording(&p, 1_700_000_000_000, "fallback").unwrap();
         assert_eq!(m.duration_secs, 7);
         assert_eq!(m.recording_url, "https://api.twilio.com/r/RE1");
-        assert_eq!(m.key(), "vm:AC1:1700000000000:CA1");
+        assert_eq!(
+            m.sms_body(),
+            "New voicemail on +14155550199 from +14155550100 (7 s): https://api.twilio.com/r/RE1"
+        );
         assert_eq!(m.caller_masked(), "***0100");
     }
 

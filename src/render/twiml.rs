@@ -1,7 +1,9 @@
 //! TwiML, Twilio's dialect. Served as `text/xml`.
 
 use super::xml::{document, Element};
-use crate::outcome::{AfterDial, Connect, Outcome, Prompt, Step, Target, Voicemail};
+use crate::outcome::{
+    AfterDial, ChallengePrompt, Connect, Outcome, Prompt, Step, Target, Voicemail,
+};
 
 pub const CONTENT_TYPE: &str = "text/xml; charset=utf-8";
 
@@ -14,6 +16,11 @@ pub fn render(outcome: &Outcome) -> String {
 /// proxy in front need not be known here.
 pub fn step_url(step: &Step) -> String {
     match step {
+        Step::ChallengeAnswer => "/voice/challenge".to_string(),
+        Step::Dialed { next: Some(i) } => format!("/voice/dialed?next={i}"),
+        Step::Dialed { next: None } => "/voice/dialed".to_string(),
+        Step::VoicemailRecorded => "/voice/voicemail".to_string(),
+        Step::VoicemailReady => "/voice/voicemail/ready".to_string(),
         Step::FallbackDialed => "/voice/fallback/dialed".to_string(),
         Step::FallbackRecorded => "/voice/fallback/recorded".to_string(),
     }
@@ -30,7 +37,21 @@ fn verbs(outcome: &Outcome) -> Vec<Element> {
             .collect(),
         Outcome::Connect(c) => connect(c),
         Outcome::Voicemail(v) => voicemail(v),
+        Outcome::Challenge(c) => challenge(c),
     }
+}
+
+fn challenge(c: &ChallengePrompt) -> Vec<Element> {
+    let gather = Element::new("Gather")
+        .attr("action", step_url(&c.answer))
+        .attr("method", "POST")
+        .attr("numDigits", c.digits)
+        .attr("timeout", c.timeout_secs)
+        // A moment of silence: callers are still lifting the phone to their ear.
+        .child(Element::new("Pause").attr("length", 1))
+        .child(prompt(&c.prompt));
+    // No digits: Gather falls through, and the call ends unanswered.
+    vec![gather, Element::new("Hangup")]
 }
 
 fn prompt(p: &Prompt) -> Element {
