@@ -13,7 +13,10 @@ export function seedEntries(dir = SEED_DIR) {
     const doc = JSON.parse(readFileSync(join(dir, file), "utf8"));
     for (const [key, value] of Object.entries(doc)) {
       if (key.startsWith("//")) continue; // comments
-      entries.push({ key, value: typeof value === "string" ? value : JSON.stringify(value) });
+      const entry = { key, value: typeof value === "string" ? value : JSON.stringify(value) };
+      // List entries carry themselves as metadata, as the management API writes them.
+      if (key.startsWith("entry:")) entry.metadata = value;
+      entries.push(entry);
     }
   }
   return entries;

@@ -45,12 +45,12 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   echo "$want" > "$stamp"
 fi
 
-# Local secrets for wrangler dev. Never committed (.gitignore).
-if [ ! -f .dev.vars ]; then
-  say "creating .dev.vars with fresh local demo secrets"
-  {
-    echo "# Local secrets for wrangler dev. Production uses 'wrangler secret put'."
-    echo "TWILIO_AUTH_TOKEN=$(node -e 'console.log(require("crypto").randomBytes(16).toString("hex"))')"
-    echo "ADMIN_TOKEN=$(node -e 'console.log(require("crypto").randomBytes(16).toString("hex"))')"
-  } > .dev.vars
-fi
+# Local secrets for wrangler dev, fresh random values. Never committed
+# (.gitignore). A secret added by a later version is appended, others kept.
+[ -f .dev.vars ] || echo "# Local secrets for wrangler dev. Production uses 'wrangler secret put'." > .dev.vars
+for name in TWILIO_AUTH_TOKEN ADMIN_TOKEN CHALLENGE_SECRET; do
+  if ! grep -q "^$name=" .dev.vars; then
+    say "adding a local $name to .dev.vars"
+    echo "$name=$(node -e 'console.log(require("crypto").randomBytes(16).toString("hex"))')" >> .dev.vars
+  fi
+done

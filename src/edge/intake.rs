@@ -157,11 +157,23 @@ fn signing_key(env: &Env, choice: &KeyChoice, account: Option<&str>) -> Option<S
     };
     match choice {
         KeyChoice::SharedKey { id } => secret(&format!("TWILIO_SHARED_KEY_{id}")),
-        KeyChoice::AuthToken => account
-            .filter(|sid| is_account_sid(sid))
-            .and_then(|sid| secret(&format!("TWILIO_AUTH_TOKEN_{sid}")))
-            .or_else(|| secret("TWILIO_AUTH_TOKEN")),
+        KeyChoice::AuthToken => auth_token(env, account.unwrap_or("")),
     }
+}
+
+/// The auth token of `account`: its own secret if it has one, else the main
+/// account's. Also the REST API password for that account.
+pub fn auth_token(env: &Env, account: &str) -> Option<String> {
+    let secret = |name: &str| {
+        env.secret(name)
+            .ok()
+            .map(|s| s.to_string())
+            .filter(|s| !s.is_empty())
+    };
+    Some(account)
+        .filter(|sid| is_account_sid(sid))
+        .and_then(|sid| secret(&format!("TWILIO_AUTH_TOKEN_{sid}")))
+        .or_else(|| secret("TWILIO_AUTH_TOKEN"))
 }
 
 pub fn is_account_sid(s: &str) -> bool {

@@ -1,9 +1,14 @@
 //! The Workers runtime side: the fetch entry, the route table, and the only
 //! code that touches HTTP, secrets and KV.
 
+mod api;
+mod clock;
 mod intake;
 mod log;
+mod notify;
 mod respond;
+mod screen;
+mod store;
 
 use crate::fallback::FallbackPlan;
 use crate::outcome::Outcome;
@@ -20,14 +25,38 @@ pub const VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), "+", env!("SWITCHBO
 /// Carrier webhooks: verified, and always answered with TwiML.
 #[derive(Clone, Copy)]
 enum Carrier {
+    Incoming,
+    ChallengeAnswer,
+    Dialed,
+    Voicemail,
+    VoicemailReady,
     Fallback,
     FallbackDialed,
     FallbackRecorded,
 }
 
 impl Carrier {
+    fn from_path(path: &str) -> Option<Carrier> {
+        Some(match path {
+            "/voice/incoming" => Carrier::Incoming,
+            "/voice/challenge" => Carrier::ChallengeAnswer,
+            "/voice/dialed" => Carrier::Dialed,
+            "/voice/voicemail" => Carrier::Voicemail,
+            "/voice/voicemail/ready" => Carrier::VoicemailReady,
+            "/voice/fallback" => Carrier::Fallback,
+            "/voice/fallback/dialed" => Carrier::FallbackDialed,
+            "/voice/fallback/recorded" => Carrier::FallbackRecorded,
+            _ => return None,
+        })
+    }
+
     fn name(self) -> &'static str {
         match self {
+            Carrier::Incoming => "voice/incoming",
+            Carrier::ChallengeAnswer => "voice/challenge",
+            Carrier::Dialed => "voice/dialed",
+            Carrier::Voicemail => "voice/voicemail",
+            Carrier::VoicemailReady => "voice/voicemail/ready",
             Carrier::Fallback => "voice/fallback",
             Carrier::FallbackDialed => "voice/fallback/dialed",
             Carrier::FallbackRecorded => "voice/fallback/recorded",
@@ -38,11 +67,14 @@ impl Carrier {
 #[event(fetch)]
 async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
     let path = req.path();
+    if let Some(route) = Carrier::from_path(&path) {
+        return carrier(req, env, route).await;
+    }
+    if path.starts_with("/api/v1/") {
+        return api::handle(req, env).await;
+    }
     match (req.method(), path.as_str()) {
         (Method::Get, "/health") => health(),
-        (_, "/voice/fallback") => carrier(req, env, Carrier::Fallback).await,
-        (_, "/voice/fallback/dialed") => carrier(req, env, Carrier::FallbackDialed).await,
-        (_, "/voice/fallback/recorded") => carrier(req, env, Carrier::FallbackRecorded).await,
         (_, "/health") => respond::plain(405, "use GET"),
         _ => respond::plain(404, "no such route"),
     }
@@ -75,14 +107,31 @@ async fn carrier(mut req: Request, env: Env, route: Carrier) -> Result<Response>
         .set("to", masked(hook.get("To")));
     let plan = fallback_plan(&env, &mut line);
     let answered = match route {
-        Carrier::Fallback => Ok(fallback(&hook, &plan, &mut line)),
-        Carrier::FallbackDialed => Ok(plan.after_dial(hook.get("DialCallStatus"))),
-        Carrier::FallbackRecorded => fallback_recorded(&hook, &env, &plan, &mut line).await,
+        Carrier::Incoming => screen::incoming(&hook, &env, &mut line).await,
+        Carrier::ChallengeAnswer => screen::answer(&hook, &env, &mut line).await,
+        Carrier::Dialed => screen::dialed(&hook, &env, &mut line).await,
+        Carrier::Voicemail => screen::recorded(&hook, &env, &mut line).await,
+        Carrier::VoicemailReady => screen::recording_ready(&hook, &env, &mut line)
+            .await
+            .map(Some),
+        Carrier::Fallback => Ok(Some(fallback(&hook, &plan, &mut line))),
+        Carrier::FallbackDialed => Ok(Some(plan.after_dial(hook.get("DialCallStatus")))),
+        Carrier::FallbackRecorded => fallback_recorded(&hook, &env, &plan, &mut line)
+            .await
+            .map(Some),
     };
-    let outcome = answered.unwrap_or_else(|error| {
-        line.set("error", error);
-        plan.outcome()
-    });
+    let outcome = match answered {
+        Ok(Some(outcome)) => outcome,
+        // A number we have no line for still gets a deliberate answer.
+        Ok(None) => {
+            line.set("reason", "unknown_line");
+            plan.outcome()
+        }
+        Err(error) => {
+            line.set("error", error);
+            plan.outcome()
+        }
+    };
     line.set("outcome", outcome.kind());
     line.emit(started);
     respond::twiml(&outcome)
@@ -93,9 +142,13 @@ fn masked(raw: Option<&str>) -> String {
         .unwrap_or_default()
 }
 
+/// The deployment's fallback plan and what is wrong with its settings.
+fn plan(env: &Env) -> (FallbackPlan, Vec<String>) {
+    FallbackPlan::from_vars(|name| env.var(name).ok().map(|v| v.to_string()))
+}
+
 fn fallback_plan(env: &Env, line: &mut Line) -> FallbackPlan {
-    let (plan, warnings) =
-        FallbackPlan::from_vars(|name| env.var(name).ok().map(|v| v.to_string()));
+    let (plan, warnings) = plan(env);
     if !warnings.is_empty() {
         line.set("config_warnings", warnings);
     }
@@ -116,14 +169,14 @@ async fn fallback_recorded(
     plan: &FallbackPlan,
     line: &mut Line,
 ) -> std::result::Result<Outcome, String> {
-    let message = voicemail::Message::from_recording(&hook.params, now_ms() as u64, "fallback")
+    let message = voicemail::Message::from_recording(&hook.params, clock::now_ms(), "fallback")
         .map_err(|e| format!("recording callback: {e}"))?;
     line.set("recording", message.recording_sid.as_str());
     let stored = async {
-        let kv = env.kv(KV_BINDING)?;
-        let json = serde_json::to_string(&message)?;
-        kv.put(&message.key(), json)?.execute().await?;
-        Ok::<_, worker::Error>(())
+        let kv = env.kv(KV_BINDING).map_err(|e| e.to_string())?;
+        store::put_voicemail(&kv, &message)
+            .await
+            .map_err(|e| e.to_string())
     };
     if let Err(e) = stored.await {
         // The recording itself stays in the carrier's account; its sid is in

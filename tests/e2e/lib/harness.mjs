@@ -16,6 +16,7 @@ export const SECRETS = {
   TWILIO_SHARED_KEY_HKold: "test-shared-key-old",
   TWILIO_SHARED_KEY_HKnew: "test-shared-key-new",
   ADMIN_TOKEN: "test-admin-token",
+  CHALLENGE_SECRET: "test-challenge-secret",
 };
 
 export async function startWorker({ vars = {}, kv = true, seed = true } = {}) {
@@ -44,7 +45,7 @@ export async function startWorker({ vars = {}, kv = true, seed = true } = {}) {
   });
   const url = (await mf.ready).toString().replace(/\/$/, "");
   const store = kv ? await mf.getKVNamespace("SWITCHBOARD") : null;
-  if (store && seed) for (const { key, value } of seedEntries()) await store.put(key, value);
+  if (store && seed) for (const { key, value, metadata } of seedEntries()) await store.put(key, value, { metadata });
   return {
     url,
     kv: store,

@@ -1,0 +1,275 @@
+//! The screening routes: a new call, the challenge answer, the end of a
+//! connect attempt, and the voicemail callbacks. Each reads what it needs,
+//! calls the pure decision, writes the counters it returned, and hands back
+//! the outcome. `Ok(None)` means "no such line": the deployment's default.
+
+use super::intake::{self, Webhook};
+use super::log::Line;
+use super::{clock, notify, store, KV_BINDING};
+use crate::config::LineConfig;
+use crate::outcome::{Outcome, Prompt};
+use crate::phone::{Party, E164};
+use crate::screening::{self, challenge, hours, Call, Context, Decision, Facts};
+use crate::voicemail::Message;
+use worker::{kv::KvStore, Env};
+
+type Answer = Result<Option<Outcome>, String>;
+
+/// The parts of a verified webhook that identify the call.
+struct Inbound {
+    account: String,
+    to: E164,
+    from: Party,
+    call_sid: String,
+    attested: bool,
+}
+
+impl Inbound {
+    /// `None` when the request names no line we could have (the number is
+    /// not E.164, or the account SID is malformed).
+    fn read(hook: &Webhook) -> Option<Inbound> {
+        let account = hook
+            .get("AccountSid")
+            .filter(|a| intake::is_account_sid(a))?;
+        Some(Inbound {
+            account: account.to_string(),
+            to: E164::parse(hook.get("To")?).ok()?,
+            from: Party::from_carrier(hook.get("From").unwrap_or(""), false),
+            call_sid: hook.get("CallSid").unwrap_or("").to_string(),
+            attested: hook.get("StirVerstat") == Some("TN-Validation-Passed-A"),
+        })
+    }
+
+    fn call(&self) -> Call<'_> {
+        Call {
+            call_sid: &self.call_sid,
+            from: &self.from,
+            to: &self.to,
+            attested: self.attested,
+        }
+    }
+}
+
+fn kv(env: &Env) -> Result<KvStore, String> {
+    env.kv(KV_BINDING).map_err(|e| format!("KV binding: {e}"))
+}
+
+fn err(e: impl std::fmt::Display) -> String {
+    e.to_string()
+}
+
+async fn facts(kv: &KvStore, call: &Inbound) -> Result<Option<Facts>, String> {
+    let f = store::call_facts(kv, &call.account, &call.to, call.from.number())
+        .await
+        .map_err(err)?;
+    Ok(f.line.map(|line| Facts {
+        line,
+        entry: f.entry,
+        account_blocked: f.account_blocked,
+        graylist: f.graylist,
+    }))
+}
+
+fn context(env: &Env, line: &LineConfig, call_sid: &str) -> Result<Context, String> {
+    let open = match &line.hours {
+        None => true,
+        Some(h) => {
+            let (day, minute) = clock::local_weekday_minute(&h.time_zone, clock::now_ms())?;
+            hours::is_open(h, day, minute)
+        }
+    };
+    let secret = env
+        .secret("CHALLENGE_SECRET")
+        .map(|s| s.to_string())
+        .ok()
+        .filter(|s| !s.is_empty())
+        .ok_or("the CHALLENGE_SECRET secret is not set")?;
+    Ok(Context {
+        open,
+        expected_digits: challenge::expected_digits(
+            secret.as_bytes(),
+            call_sid,
+            line.challenge.digits,
+        ),
+    })
+}
+
+/// Writes the counters the decision changed. A failed write is logged, not
+/// fatal: the caller still gets the decided outcome.
+async fn settle(kv: &KvStore, call: &Inbound, decision: Decision, log: &mut Line) -> Outcome {
+    log.set(
+        "reason",
+        serde_json::to_value(decision.reason).unwrap_or_default(),
+    );
+    if let (Some(g), Some(from)) = (&decision.graylist, call.from.number()) {
+        let key = store::gray_key(&call.account, &call.to, from);
+        match store::put_json(kv, &key, g).await {
+            Ok(()) => log.set("graylist", format!("{}/{}", g.unanswered, g.failed)),
+            Err(e) => log.set("error", format!("graylist not stored: {e}")),
+        };
+    }
+    decision.outcome
+}
+
+pub async fn incoming(hook: &Webhook, env: &Env, log: &mut Line) -> Answer {
+    let Some(call) = Inbound::read(hook) else {
+        return Ok(None);
+    };
+    let kv = kv(env)?;
+    let Some(facts) = facts(&kv, &call).await? else {
+        return Ok(None);
+    };
+    let ctx = context(env, &facts.line, &call.call_sid)?;
+    let decision = screening::decide_incoming(&call.call(), &facts, &ctx);
+    Ok(Some(settle(&kv, &call, decision, log).await))
+}
+
+pub async fn answer(hook: &Webhook, env: &Env, log: &mut Line) -> Answer {
+    let Some(call) = Inbound::read(hook) else {
+        return Ok(None);
+    };
+    let kv = kv(env)?;
+    let Some(facts) = facts(&kv, &call).await? else {
+        return Ok(None);
+    };
+    let ctx = context(env, &facts.line, &call.call_sid)?;
+    let digits = hook.get("Digits").unwrap_or("");
+    let decision = screening::decide_answer(&call.call(), &facts, &ctx, digits);
+    Ok(Some(settle(&kv, &call, decision, log).await))
+}
+
+pub async fn dialed(hook: &Webhook, env: &Env, log: &mut Line) -> Answer {
+    let Some(call) = Inbound::read(hook) else {
+        return Ok(None);
+    };
+    let kv = kv(env)?;
+    let Some(line) = store::line(&kv, &call.account, &call.to)
+        .await
+        .map_err(err)?
+    else {
+        return Ok(None);
+    };
+    let next = hook.get("next").and_then(|n| n.parse().ok());
+    let status = hook.get("DialCallStatus").unwrap_or("");
+    log.set("dial_status", status);
+    let decision = screening::decide_dialed(&line, &call.to, status, next);
+    Ok(Some(settle(&kv, &call, decision, log).await))
+}
+
+/// The `<Record>` action: store the message, notify the owner, thank the caller.
+pub async fn recorded(hook: &Webhook, env: &Env, log: &mut Line) -> Answer {
+    let Some(call) = Inbound::read(hook) else {
+        return Ok(None);
+    };
+    let kv = kv(env)?;
+    let line = store::line(&kv, &call.account, &call.to)
+        .await
+        .map_err(err)?;
+    let fresh = Message::from_recording(&hook.params, clock::now_ms(), "line").map_err(err)?;
+    log.set("recording", fresh.recording_sid.as_str());
+    let key = store::voicemail_key(&call.account, &call.call_sid);
+    // A retried callback must not notify twice: what was sent stays sent.
+    let mut message = match store::get_json::<Message>(&kv, &key).await.map_err(err)? {
+        Some(existing) => existing,
+        None => Message {
+            pending: line
+                .as_ref()
+                .map(|l| notify::channels(&l.voicemail.notify))
+                .unwrap_or_default(),
+            ..fresh
+        },
+    };
+    if let Some(line) = &line {
+        deliver(env, &mut message, line, log).await;
+    }
+    store::put_voicemail(&kv, &message).await.map_err(err)?;
+    let voice = line.as_ref().and_then(|l| l.voice.as_deref());
+    let language = line.as_ref().and_then(|l| l.language.as_deref());
+    Ok(Some(Outcome::Goodbye(vec![Prompt::say(
+        "Thank you. Goodbye.",
+    )
+    .voiced(voice, language)])))
+}
+
+/// The recording status callback: the next chance for notifications that
+/// failed when the message was recorded.
+pub async fn recording_ready(hook: &Webhook, env: &Env, log: &mut Line) -> Result<Outcome, String> {
+    let done = Outcome::Goodbye(vec![]);
+    let (Some(account), Some(call_sid)) = (hook.get("AccountSid"), hook.get("CallSid")) else {
+        return Ok(done);
+    };
+    let kv = kv(env)?;
+    let key = store::voicemail_key(account, call_sid);
+    let Some(mut message) = store::get_json::<Message>(&kv, &key).await.map_err(err)? else {
+        log.set("note", "no stored message for this recording");
+        return Ok(done);
+    };
+    if message.pending.is_empty() {
+        return Ok(done);
+    }
+    let to = E164::parse(&message.to).map_err(err)?;
+    if let Some(line) = store::line(&kv, account, &to).await.map_err(err)? {
+        deliver(env, &mut message, &line, log).await;
+        store::put_voicemail(&kv, &message).await.map_err(err)?;
+    }
+    Ok(done)
+}
+
+async fn deliver(env: &Env, message: &mut Message, line: &LineConfig, log: &mut Line) {
+    if message.pending.is_empty() {
+        return;
+    }
+    let token = intake::auth_token(env, &message.account_sid);
+    notify::deliver(env, message, &line.voicemail.notify, token.as_deref()).await;
+    match &message.last_error {
+        Some(e) => log.set("error", format!("notification pending: {e}")),
+        None => log.set("notified", true),
+    };
+}
+
+/// The decision and TwiML a call would get, reading the same facts as a real
+/// call and writing nothing.
+#[allow(clippy::too_many_arguments)]
+pub async fn simulate(
+    env: &Env,
+    kv: &KvStore,
+    account: &str,
+    to: &E164,
+    from: &str,
+    call_sid: &str,
+    digits: Option<&str>,
+    attested: bool,
+) -> Result<serde_json::Value, String> {
+    use crate::render::twiml;
+    let call = Inbound {
+        account: account.to_string(),
+        to: to.clone(),
+        from: Party::from_carrier(from, false),
+        call_sid: call_sid.to_string(),
+        attested,
+    };
+    let Some(facts) = facts(kv, &call).await? else {
+        let outcome = super::plan(env).0.outcome();
+        return Ok(serde_json::json!({
+            "line": false,
+            "reason": "unknown_line",
+            "outcome": outcome.kind(),
+            "twiml": twiml::render(&outcome),
+        }));
+    };
+    let ctx = context(env, &facts.line, call_sid)?;
+    let decision = match digits {
+        Some(d) => screening::decide_answer(&call.call(), &facts, &ctx, d),
+        None => screening::decide_incoming(&call.call(), &facts, &ctx),
+    };
+    let counters = |g: &crate::screening::graylist::Graylist| serde_json::json!({ "unanswered": g.unanswered, "failed": g.failed });
+    Ok(serde_json::json!({
+        "line": true,
+        "reason": decision.reason,
+        "outcome": decision.outcome.kind(),
+        "twiml": twiml::render(&decision.outcome),
+        "graylist": counters(&facts.graylist),
+        "graylist_after": decision.graylist.as_ref().map(counters),
+        "open": ctx.open,
+    }))
+}

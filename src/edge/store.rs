@@ -1,0 +1,228 @@
+//! Workers KV: the key layout and the typed reads and writes.
+//!
+//! | key | value | written by |
+//! |---|---|---|
+//! | `line:<AccountSid>:<To>` | `LineConfig` | management API |
+//! | `entry:<AccountSid>:<To>:<From>` | `Entry` (allow, block, forward), also as metadata | management API, vCard import |
+//! | `entry:<AccountSid>:*:<From>` | `Entry` (account-wide block) | management API |
+//! | `gray:<AccountSid>:<To>:<From>` | `Graylist` counters | calls (only when they change) |
+//! | `vm:<AccountSid>:<CallSid>` | `voicemail::Message` | voicemail callbacks |
+//!
+//! A call reads its line and both list entries in one bulk read (cached at the
+//! edge for `CONFIG_CACHE_SECS`) and its counters in a second, uncached read;
+//! the two run in parallel.
+
+use crate::config::{ConfigError, LineConfig};
+use crate::phone::E164;
+use crate::screening::graylist::Graylist;
+use crate::screening::Entry;
+use crate::voicemail;
+use futures_util::future::join;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use worker::kv::KvStore;
+
+/// How stale config and lists may be at one edge location. KV's own
+/// propagation between locations adds up to about a minute on top.
+pub const CONFIG_CACHE_SECS: u64 = 60;
+
+pub fn line_key(account: &str, to: &E164) -> String {
+    format!("line:{account}:{to}")
+}
+
+pub fn entry_key(account: &str, to: &E164, from: &E164) -> String {
+    format!("entry:{account}:{to}:{from}")
+}
+
+pub fn account_entry_key(account: &str, from: &E164) -> String {
+    format!("entry:{account}:*:{from}")
+}
+
+pub fn gray_key(account: &str, to: &E164, from: &E164) -> String {
+    format!("gray:{account}:{to}:{from}")
+}
+
+pub fn voicemail_key(account: &str, call_sid: &str) -> String {
+    format!("vm:{account}:{call_sid}")
+}
+
+#[derive(Debug)]
+pub enum StoreError {
+    Kv(String),
+    /// A stored value no longer parses or validates.
+    Broken {
+        key: String,
+        why: String,
+    },
+}
+
+impl std::fmt::Display for StoreError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            StoreError::Kv(e) => write!(f, "KV: {e}"),
+            StoreError::Broken { key, why } => write!(f, "stored value {key} is broken: {why}"),
+        }
+    }
+}
+
+impl From<worker::kv::KvError> for StoreError {
+    fn from(e: worker::kv::KvError) -> StoreError {
+        StoreError::Kv(e.to_string())
+    }
+}
+
+pub type Result<T> = std::result::Result<T, StoreError>;
+
+/// What one call needs from the store.
+pub struct CallFacts {
+    pub line: Option<LineConfig>,
+    pub entry: Entry,
+    pub account_blocked: bool,
+    pub graylist: Graylist,
+}
+
+/// Two KV operations, in parallel: the line and both list entries in one
+/// bulk read, the counters in another. A withheld caller has no entries or
+/// counters to read.
+pub async fn call_facts(
+    kv: &KvStore,
+    account: &str,
+    to: &E164,
+    from: Option<&E164>,
+) -> Result<CallFacts> {
+    let line = line_key(account, to);
+    let mut keys = vec![line.clone()];
+    if let Some(from) = from {
+        keys.push(entry_key(account, to, from));
+        keys.push(account_entry_key(account, from));
+    }
+    let cached = kv.get_bulk(&keys).cache_ttl(CONFIG_CACHE_SECS).text();
+    let counters = async {
+        match from {
+            Some(from) => kv.get(&gray_key(account, to, from)).text().await,
+            None => Ok(None),
+        }
+    };
+    let (cached, counters) = join(cached, counters).await;
+    let mut cached = cached?;
+    let mut take = |key: &str| cached.remove(key).flatten();
+    let line = take(&line)
+        .map(|text| LineConfig::from_json(&text).map_err(|e| broken(&keys[0], e)))
+        .transpose()?;
+    let entry: Entry = match keys.get(1) {
+        Some(k) => parse_or_default(k, take(k))?,
+        None => Entry::default(),
+    };
+    let account_entry: Entry = match keys.get(2) {
+        Some(k) => parse_or_default(k, take(k))?,
+        None => Entry::default(),
+    };
+    let graylist = match from {
+        Some(from) => parse_or_default(&gray_key(account, to, from), counters?)?,
+        None => Graylist::default(),
+    };
+    Ok(CallFacts {
+        line,
+        entry,
+        account_blocked: account_entry.block,
+        graylist,
+    })
+}
+
+/// A line's config, uncached (the API and follow-up steps of a call).
+pub async fn line(kv: &KvStore, account: &str, to: &E164) -> Result<Option<LineConfig>> {
+    let key = line_key(account, to);
+    kv.get(&key)
+        .cache_ttl(CONFIG_CACHE_SECS)
+        .text()
+        .await?
+        .map(|text| LineConfig::from_json(&text).map_err(|e| broken(&key, e)))
+        .transpose()
+}
+
+pub async fn get_json<T: DeserializeOwned>(kv: &KvStore, key: &str) -> Result<Option<T>> {
+    match kv.get(key).text().await? {
+        None => Ok(None),
+        Some(text) => serde_json::from_str(&text)
+            .map(Some)
+            .map_err(|e| StoreError::Broken {
+                key: key.into(),
+                why: e.to_string(),
+            }),
+    }
+}
+
+pub async fn put_json<T: Serialize>(kv: &KvStore, key: &str, value: &T) -> Result<()> {
+    let text = serde_json::to_string(value).map_err(|e| StoreError::Kv(e.to_string()))?;
+    kv.put(key, text)?.execute().await?;
+    Ok(())
+}
+
+/// List entries carry themselves as metadata too, so a line's lists can be
+/// listed without reading every key.
+pub async fn put_entry(kv: &KvStore, key: &str, entry: &Entry) -> Result<()> {
+    if entry.is_empty() {
+        kv.delete(key).await?;
+        return Ok(());
+    }
+    let text = serde_json::to_string(entry).map_err(|e| StoreError::Kv(e.to_string()))?;
+    kv.put(key, text)?
+        .metadata(entry)
+        .map_err(StoreError::from)?
+        .execute()
+        .await?;
+    Ok(())
+}
+
+/// Every key under `prefix`, with its metadata, following the cursor.
+pub async fn list<M: DeserializeOwned>(
+    kv: &KvStore,
+    prefix: &str,
+) -> Result<Vec<(String, Option<M>)>> {
+    let mut out = Vec::new();
+    let mut cursor = None;
+    loop {
+        let mut req = kv.list().prefix(prefix.to_string());
+        if let Some(c) = cursor.take() {
+            req = req.cursor(c);
+        }
+        let page = req.execute().await?;
+        for key in page.keys {
+            let meta = key.metadata.and_then(|m| serde_json::from_value(m).ok());
+            out.push((key.name, meta));
+        }
+        if page.list_complete {
+            return Ok(out);
+        }
+        cursor = page.cursor;
+        if cursor.is_none() {
+            return Ok(out);
+        }
+    }
+}
+
+pub async fn put_voicemail(kv: &KvStore, message: &voicemail::Message) -> Result<()> {
+    put_json(
+        kv,
+        &voicemail_key(&message.account_sid, &message.call_sid),
+        message,
+    )
+    .await
+}
+
+fn parse_or_default<T: DeserializeOwned + Default>(key: &str, text: Option<String>) -> Result<T> {
+    match text {
+        None => Ok(T::default()),
+        Some(t) => serde_json::from_str(&t).map_err(|e| StoreError::Broken {
+            key: key.into(),
+            why: e.to_string(),
+        }),
+    }
+}
+
+fn broken(key: &str, e: ConfigError) -> StoreError {
+    StoreError::Broken {
+        key: key.into(),
+        why: e.to_string(),
+    }
+}

@@ -1,0 +1,25 @@
+// A local HTTP server that records what the worker sends out (Twilio REST
+// calls, notification webhooks) and answers with a chosen status.
+import { createServer } from "node:http";
+
+export async function startRecorder() {
+  const requests = [];
+  let status = 201;
+  const server = createServer((req, res) => {
+    let body = "";
+    req.on("data", (d) => (body += d));
+    req.on("end", () => {
+      requests.push({ method: req.method, url: req.url, headers: req.headers, body });
+      res.writeHead(status, { "Content-Type": "application/json" });
+      res.end(JSON.stringify({ sid: "SM" + "0".repeat(32) }));
+    });
+  });
+  await new Promise((r) => server.listen(0, "127.0.0.1", r));
+  return {
+    url: `http://127.0.0.1:${server.address().port}`,
+    requests,
+    failWith(code) { status = code; },
+    succeed() { status = 201; },
+    stop: () => new Promise((r) => server.close(r)),
+  };
+}
