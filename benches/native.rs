@@ -4,9 +4,12 @@
 
 use std::hint::black_box;
 use std::time::Instant;
+use switchboard::config::LineConfig;
 use switchboard::fallback::FallbackPlan;
 use switchboard::form::Params;
+use switchboard::phone::{Party, E164};
 use switchboard::render::twiml;
+use switchboard::screening::{self, challenge, graylist::Graylist, Call, Context, Entry, Facts};
 use switchboard::signature::twilio::{self, Algorithm, Payload};
 
 const URL: &str = "https://switchboard.example.com/voice/fallback";
@@ -71,4 +74,60 @@ fn main() {
         .unwrap();
         black_box(twiml::render(&plan.outcome()));
     });
+
+    // A screened call: the facts as the store returns them (JSON), parsed,
+    // then decide and render. The challenge path also derives the digits.
+    let line_json = r#"{"owner":{"targets":[{"number":"+14155550100"}]},"default_country":"US",
+        "voicemail":{"greeting":{"say":"Ada is not available."},"notify":{"sms_to":"+14155550100","sms_from":"+14155550199"}}}"#;
+    let screened = |entry_json: &'static str| {
+        let signature = signature.clone();
+        move || {
+            let p = Params::parse(black_box(BODY)).unwrap();
+            twilio::validate(
+                URL,
+                Payload::Form(&p),
+                &signature,
+                TOKEN,
+                Algorithm::HmacSha1,
+            )
+            .unwrap();
+            let from = Party::from_carrier(p.get("From").unwrap(), false);
+            let to = E164::parse(p.get("To").unwrap()).unwrap();
+            let line = LineConfig::from_json(black_box(line_json)).unwrap();
+            let entry: Entry = serde_json::from_str(black_box(entry_json)).unwrap();
+            let graylist: Graylist =
+                serde_json::from_str(r#"{"unanswered":1,"failed":0,"applied":["CAx:challenged"]}"#)
+                    .unwrap();
+            let sid = p.get("CallSid").unwrap();
+            let ctx = Context {
+                open: true,
+                expected_digits: challenge::expected_digits(b"secret", sid, 3),
+            };
+            let call = Call {
+                call_sid: sid,
+                from: &from,
+                to: &to,
+                attested: false,
+            };
+            let facts = Facts {
+                line,
+                entry,
+                account_blocked: false,
+                graylist,
+            };
+            let d = screening::decide_incoming(&call, &facts, &ctx);
+            black_box(serde_json::to_string(&d.graylist).unwrap());
+            black_box(twiml::render(&d.outcome));
+        }
+    };
+    measure(
+        "screened, address book: verify+decide+render",
+        20_000,
+        screened(r#"{"allow":true}"#),
+    );
+    measure(
+        "screened, challenge: verify+decide+render",
+        20_000,
+        screened("{}"),
+    );
 }

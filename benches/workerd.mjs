@@ -13,6 +13,8 @@ const COLD_SAMPLES = Number(process.env.COLD_SAMPLES ?? 7);
 const WARM_REQUESTS = Number(process.env.WARM_REQUESTS ?? 400);
 const token = SECRETS.TWILIO_AUTH_TOKEN;
 
+let challenged = 0;
+
 // A signed form POST, prepared before the clock starts.
 function signed(path, params) {
   return (base) => {
@@ -28,6 +30,10 @@ function signed(path, params) {
 export const scenarios = [
   { name: "GET /health", prepare: (base) => [`${base}/health`, {}], status: 200 },
   { name: "POST /voice/fallback (signed)", prepare: signed("/voice/fallback", callParams({ ErrorCode: "11200" })), status: 200 },
+  // The demo line (kv-seed): an address-book caller (2 KV reads, no write),
+  // and an unknown caller who is challenged (2 reads, 1 counter write).
+  { name: "POST /voice/incoming (address book)", prepare: signed("/voice/incoming", callParams({ From: "+14155550101", To: "+14155550199" })), status: 200 },
+  { name: "POST /voice/incoming (challenge)", prepare: (base) => signed("/voice/incoming", callParams({ From: "+12125550100", To: "+14155550199", CallSid: "CA" + String(++challenged).padStart(32, "0") }))(base), status: 200 },
 ];
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -54,7 +60,7 @@ const boot = Object.fromEntries(scenarios.map((s) => [s.name, []]));
 for (let i = 0; i < COLD_SAMPLES; i++) {
   for (const s of scenarios) {
     const t = performance.now();
-    const w = await startWorker({ seed: false });
+    const w = await startWorker();
     try {
       cold[s.name].push(await timed(s, w.url));
       boot[s.name].push(performance.now() - t);

@@ -9,15 +9,19 @@ const vars = Object.fromEntries(
   readFileSync(new URL("../.dev.vars", import.meta.url), "utf8")
     .split("\n").filter((l) => /^\w+=/.test(l)).map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]),
 );
-const path = "/voice/fallback";
-const params = callParams({ ErrorCode: "11200" });
+// An address-book caller of the demo line (kv-seed/demo.json): put through.
+const path = "/voice/incoming";
+const params = callParams({ From: "+14155550101", To: "+14155550199" });
 const signature = sign(base + path, params, vars.TWILIO_AUTH_TOKEN);
 console.log(`
 Switchboard is starting on ${base}
 
 Webhooks (set these on your numbers; the public URL replaces ${base}):
-  Fallback URL:  POST ${base}/voice/fallback
-  Health:        GET  ${base}/health
+  Voice URL (a call comes in):       POST ${base}/voice/incoming
+  Primary handler fails (fallback):  POST ${base}/voice/fallback
+  (follow-ups the TwiML points at:   /voice/challenge, /voice/dialed, /voice/voicemail, /voice/voicemail/ready)
+Management API (Bearer ADMIN_TOKEN from .dev.vars): ${base}/api/v1/...
+Health: GET ${base}/health
 
 A correctly signed sample call (token from .dev.vars):
   curl -sS -X POST '${base}${path}' \\

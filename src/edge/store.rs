@@ -9,15 +9,14 @@
 //! | `vm:<AccountSid>:<CallSid>` | `voicemail::Message` | voicemail callbacks |
 //!
 //! A call reads its line and both list entries in one bulk read (cached at the
-//! edge for `CONFIG_CACHE_SECS`) and its counters in a second, uncached read;
-//! the two run in parallel.
+//! edge for `CONFIG_CACHE_SECS`), and its counters in a second read only when
+//! the lists leave the decision to them.
 
 use crate::config::{ConfigError, LineConfig};
 use crate::phone::E164;
 use crate::screening::graylist::Graylist;
-use crate::screening::Entry;
+use crate::screening::{needs_counters, Entry};
 use crate::voicemail;
-use futures_util::future::join;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use worker::kv::KvStore;
@@ -81,33 +80,29 @@ pub struct CallFacts {
     pub graylist: Graylist,
 }
 
-/// Two KV operations, in parallel: the line and both list entries in one
-/// bulk read, the counters in another. A withheld caller has no entries or
-/// counters to read.
+/// One KV operation for the line and both list entries (a bulk read), and a
+/// second for the counters only when the lists do not decide the call. A
+/// withheld caller has no entries or counters to read.
 pub async fn call_facts(
     kv: &KvStore,
     account: &str,
     to: &E164,
     from: Option<&E164>,
 ) -> Result<CallFacts> {
-    let line = line_key(account, to);
-    let mut keys = vec![line.clone()];
+    let line_key = line_key(account, to);
+    let mut keys = vec![line_key.clone()];
     if let Some(from) = from {
         keys.push(entry_key(account, to, from));
         keys.push(account_entry_key(account, from));
     }
-    let cached = kv.get_bulk(&keys).cache_ttl(CONFIG_CACHE_SECS).text();
-    let counters = async {
-        match from {
-            Some(from) => kv.get(&gray_key(account, to, from)).text().await,
-            None => Ok(None),
-        }
-    };
-    let (cached, counters) = join(cached, counters).await;
-    let mut cached = cached?;
+    let mut cached = kv
+        .get_bulk(&keys)
+        .cache_ttl(CONFIG_CACHE_SECS)
+        .text()
+        .await?;
     let mut take = |key: &str| cached.remove(key).flatten();
-    let line = take(&line)
-        .map(|text| LineConfig::from_json(&text).map_err(|e| broken(&keys[0], e)))
+    let line = take(&line_key)
+        .map(|text| LineConfig::from_json(&text).map_err(|e| broken(&line_key, e)))
         .transpose()?;
     let entry: Entry = match keys.get(1) {
         Some(k) => parse_or_default(k, take(k))?,
@@ -118,8 +113,12 @@ pub async fn call_facts(
         None => Entry::default(),
     };
     let graylist = match from {
-        Some(from) => parse_or_default(&gray_key(account, to, from), counters?)?,
-        None => Graylist::default(),
+        Some(from) if line.is_some() && needs_counters(&entry, account_entry.block) => {
+            let key = gray_key(account, to, from);
+            let text = kv.get(&key).text().await?;
+            parse_or_default(&key, text)?
+        }
+        _ => Graylist::default(),
     };
     Ok(CallFacts {
         line,

@@ -39,6 +39,12 @@ impl Entry {
     }
 }
 
+/// Whether the decision can reach the graylist row for this caller: lists
+/// decide first, so a listed caller's counters need not be read at all.
+pub fn needs_counters(entry: &Entry, account_blocked: bool) -> bool {
+    !(entry.allow || entry.block || entry.forward.is_some() || account_blocked)
+}
+
 /// The call as the carrier described it.
 #[derive(Debug, Clone)]
 pub struct Call<'a> {

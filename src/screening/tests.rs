@@ -367,3 +367,30 @@ fn hostile_config_text_is_escaped() {
          4 0 7 followed by the pound key.</Say></Gather><Hangup/></Response>"
     );
 }
+
+#[test]
+fn listed_callers_need_no_counters() {
+    assert!(needs_counters(&Entry::default(), false));
+    assert!(!needs_counters(
+        &Entry {
+            allow: true,
+            ..Entry::default()
+        },
+        false
+    ));
+    assert!(!needs_counters(
+        &Entry {
+            block: true,
+            ..Entry::default()
+        },
+        false
+    ));
+    assert!(!needs_counters(
+        &Entry {
+            forward: Some(Target::Client("a".into())),
+            ..Entry::default()
+        },
+        false
+    ));
+    assert!(!needs_counters(&Entry::default(), true));
+}

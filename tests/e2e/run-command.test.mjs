@@ -39,14 +39,20 @@ test("scripts/dev.sh serves signed webhooks through wrangler dev", { timeout: 24
       }, 100);
       child.on("exit", (code) => { clearInterval(timer); reject(new Error(`dev.sh exited ${code}:\n${output}`)); });
     });
-    assert.match(output, /curl -sS -X POST 'http:\/\/127\.0\.0\.1:\d+\/voice\/fallback'/);
+    assert.match(output, /curl -sS -X POST 'http:\/\/127\.0\.0\.1:\d+\/voice\/incoming'/);
     const base = `http://127.0.0.1:${port}`;
     const health = await fetch(`${base}/health`);
     assert.equal(health.status, 200);
     const token = /^TWILIO_AUTH_TOKEN=(.*)$/m.exec(readFileSync(join(ROOT, ".dev.vars"), "utf8"))[1];
-    const r = await post(base, "/voice/fallback", callParams(), { token });
+    // The demo line was seeded into wrangler's local KV: its address-book
+    // caller is put through to the owner.
+    const r = await post(base, "/voice/incoming", callParams({ From: "+14155550101", To: "+14155550199" }), { token });
     assert.equal(r.status, 200);
-    assert.match(await r.text(), /^<\?xml version="1\.0" encoding="UTF-8"\?><Response><Say>/);
+    assert.equal(await r.text(), '<?xml version="1.0" encoding="UTF-8"?><Response><Dial action="/voice/dialed" method="POST" timeout="20"><Number>+14155550100</Number></Dial></Response>');
+    // And the sample curl the command printed works as pasted.
+    const curl = /(curl -sS -X POST (?:[^\n]*\\\n)*[^\n]*)/.exec(output)[1].replace(/\\\n\s*/g, " ");
+    const { execSync } = await import("node:child_process");
+    assert.match(execSync(curl, { encoding: "utf8" }), /<Dial action="\/voice\/dialed"/);
     const bad = await post(base, "/voice/fallback", callParams(), { token: "wrong" });
     assert.equal(bad.status, 403);
   } finally {
