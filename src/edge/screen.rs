@@ -111,7 +111,13 @@ async fn settle(kv: &KvStore, call: &Inbound, decision: Decision, log: &mut Line
     decision.outcome
 }
 
-pub async fn incoming(hook: &Webhook, env: &Env, log: &mut Line) -> Answer {
+/// Reads the call's facts, decides with `decide`, writes what it changed.
+async fn screen_call(
+    hook: &Webhook,
+    env: &Env,
+    log: &mut Line,
+    decide: impl FnOnce(&Call, &Facts, &Context) -> Decision,
+) -> Answer {
     let Some(call) = Inbound::read(hook) else {
         return Ok(None);
     };
@@ -120,22 +126,20 @@ pub async fn incoming(hook: &Webhook, env: &Env, log: &mut Line) -> Answer {
         return Ok(None);
     };
     let ctx = context(env, &facts.line, &call.call_sid)?;
-    let decision = screening::decide_incoming(&call.call(), &facts, &ctx);
+    let decision = decide(&call.call(), &facts, &ctx);
     Ok(Some(settle(&kv, &call, decision, log).await))
 }
 
+pub async fn incoming(hook: &Webhook, env: &Env, log: &mut Line) -> Answer {
+    screen_call(hook, env, log, screening::decide_incoming).await
+}
+
 pub async fn answer(hook: &Webhook, env: &Env, log: &mut Line) -> Answer {
-    let Some(call) = Inbound::read(hook) else {
-        return Ok(None);
-    };
-    let kv = kv(env)?;
-    let Some(facts) = facts(&kv, &call).await? else {
-        return Ok(None);
-    };
-    let ctx = context(env, &facts.line, &call.call_sid)?;
     let digits = hook.get("Digits").unwrap_or("");
-    let decision = screening::decide_answer(&call.call(), &facts, &ctx, digits);
-    Ok(Some(settle(&kv, &call, decision, log).await))
+    screen_call(hook, env, log, |call, facts, ctx| {
+        screening::decide_answer(call, facts, ctx, digits)
+    })
+    .await
 }
 
 pub async fn dialed(hook: &Webhook, env: &Env, log: &mut Line) -> Answer {

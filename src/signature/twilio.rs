@@ -145,16 +145,14 @@ pub fn validate(
 pub fn sign(url: &str, params: Option<&Params>, key: &[u8], algorithm: Algorithm) -> String {
     let message = string_to_sign(url, params);
     let mac = match algorithm {
-        Algorithm::HmacSha1 => {
-            let mut m = Hmac::<sha1::Sha1>::new_from_slice(key).expect("any key length");
-            m.update(message.as_bytes());
-            m.finalize().into_bytes().to_vec()
-        }
-        Algorithm::HmacSha256 => {
-            let mut m = Hmac::<Sha256>::new_from_slice(key).expect("any key length");
-            m.update(message.as_bytes());
-            m.finalize().into_bytes().to_vec()
-        }
+        Algorithm::HmacSha1 => mac::<Hmac<sha1::Sha1>>(key, message.as_bytes())
+            .finalize()
+            .into_bytes()
+            .to_vec(),
+        Algorithm::HmacSha256 => mac::<Hmac<Sha256>>(key, message.as_bytes())
+            .finalize()
+            .into_bytes()
+            .to_vec(),
     };
     STANDARD.encode(mac)
 }
@@ -162,17 +160,19 @@ pub fn sign(url: &str, params: Option<&Params>, key: &[u8], algorithm: Algorithm
 /// `hmac`'s `verify_slice` compares in constant time.
 fn verify_mac(algorithm: Algorithm, key: &[u8], message: &[u8], presented: &[u8]) -> bool {
     match algorithm {
-        Algorithm::HmacSha1 => {
-            let mut m = Hmac::<sha1::Sha1>::new_from_slice(key).expect("any key length");
-            m.update(message);
-            m.verify_slice(presented).is_ok()
-        }
-        Algorithm::HmacSha256 => {
-            let mut m = Hmac::<Sha256>::new_from_slice(key).expect("any key length");
-            m.update(message);
-            m.verify_slice(presented).is_ok()
-        }
+        Algorithm::HmacSha1 => mac::<Hmac<sha1::Sha1>>(key, message)
+            .verify_slice(presented)
+            .is_ok(),
+        Algorithm::HmacSha256 => mac::<Hmac<Sha256>>(key, message)
+            .verify_slice(presented)
+            .is_ok(),
     }
+}
+
+fn mac<M: Mac + hmac::digest::KeyInit>(key: &[u8], message: &[u8]) -> M {
+    let mut m = <M as Mac>::new_from_slice(key).expect("HMAC takes any key length");
+    m.update(message);
+    m
 }
 
 /// The URL followed by each parameter name and value, names sorted; a name
