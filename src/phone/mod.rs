@@ -244,9 +244,15 @@ fn strip_prefix_ci<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {
 /// metadata on first use: never call it on a carrier webhook's path.
 pub fn parse_typed(input: &str, default_region: Option<&str>) -> Result<E164, PhoneError> {
     use phonenumber::country::Id;
-    let region: Option<Id> = default_region.and_then(|r| r.to_ascii_uppercase().parse().ok());
-    let number = phonenumber::parse(region, input.trim())
-        .map_err(|e| PhoneError::Unparsable(e.to_string()))?;
+    // phonenumber 0.3.10 strips the default region's national prefix even
+    // from an international number (with US, `+33 1 23…` loses its `1`), so an
+    // explicit `+` is parsed with no region at all.
+    let input = input.trim();
+    let region: Option<Id> = default_region
+        .filter(|_| !input.starts_with('+'))
+        .and_then(|r| r.to_ascii_uppercase().parse().ok());
+    let number =
+        phonenumber::parse(region, input).map_err(|e| PhoneError::Unparsable(e.to_string()))?;
     if !phonenumber::is_valid(&number) {
         return Err(PhoneError::Invalid);
     }
