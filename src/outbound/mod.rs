@@ -1,0 +1,354 @@
+//! Outbound calls: which of the account's numbers the callee sees, and
+//! whether the destination may be called at all (toll-fraud guard).
+
+// pub mod verification; (lands with the helper)
+
+use crate::config::ConfigError;
+use crate::phone::{parse_typed, E164};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+
+/// An account's outbound settings, stored at `acct:<AccountSid>`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Outbound {
+    /// Shown when no pool matches.
+    pub default_number: E164,
+    /// ISO 3166 country (as `phonenumber` reports it: `GB`, not `UK`) -> numbers.
+    #[serde(default)]
+    pub country_pools: BTreeMap<String, Vec<E164>>,
+    /// Any prefix of an E.164 number (`+1415`, `+447`, `+49`) -> numbers.
+    #[serde(default)]
+    pub prefix_pools: BTreeMap<String, Vec<E164>>,
+    /// For national spellings of dialled numbers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default_country: Option<String>,
+    #[serde(default)]
+    pub guard: Guard,
+    #[serde(default)]
+    pub verification: VerificationSettings,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Guard {
+    /// Countries that may be called. Empty: those the account has numbers in.
+    pub allowed_countries: Vec<String>,
+    /// Never called, whatever the country (high-risk ranges).
+    pub blocked_prefixes: Vec<String>,
+    pub allow_premium: bool,
+    pub max_calls_per_destination_per_hour: u32,
+    pub max_calls_per_account_per_hour: u32,
+}
+
+impl Default for Guard {
+    fn default() -> Self {
+        Guard {
+            allowed_countries: Vec::new(),
+            blocked_prefixes: Vec::new(),
+            allow_premium: false,
+            max_calls_per_destination_per_hour: 5,
+            max_calls_per_account_per_hour: 100,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct VerificationSettings {
+    pub code_length: u8,
+    pub ttl_secs: u32,
+    pub max_attempts: u8,
+    /// ISO country -> speech language for voice codes (`DE` -> `de-DE`).
+    pub languages: BTreeMap<String, String>,
+    /// `{code}` is replaced by the code.
+    pub sms_text: String,
+    /// Said before the digits, twice.
+    pub voice_text: String,
+}
+
+impl Default for VerificationSettings {
+    fn default() -> Self {
+        VerificationSettings {
+            code_length: 6,
+            ttl_secs: 600,
+            max_attempts: 5,
+            languages: BTreeMap::new(),
+            sms_text: "Your verification code is {code}.".into(),
+            voice_text: "Your verification code is".into(),
+        }
+    }
+}
+
+impl Outbound {
+    pub fn from_json(text: &str) -> Result<Outbound, ConfigError> {
+        let config: Outbound = serde_json::from_str(text).map_err(|e| ConfigError {
+            field: String::new(),
+            why: e.to_string(),
+        })?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let bad = |field: String, why: &str| ConfigError {
+            field,
+            why: why.into(),
+        };
+        for (country, pool) in &self.country_pools {
+            if !is_country(country) {
+                return Err(bad(
+                    format!("country_pools.{country}"),
+                    "keys are ISO 3166 codes such as GB",
+                ));
+            }
+            if pool.is_empty() {
+                return Err(bad(
+                    format!("country_pools.{country}"),
+                    "a pool needs a number",
+                ));
+            }
+        }
+        for (prefix, pool) in &self.prefix_pools {
+            if !is_prefix(prefix) {
+                return Err(bad(
+                    format!("prefix_pools.{prefix}"),
+                    "keys are + and digits, e.g. +1415",
+                ));
+            }
+            if pool.is_empty() {
+                return Err(bad(
+                    format!("prefix_pools.{prefix}"),
+                    "a pool needs a number",
+                ));
+            }
+        }
+        for p in &self.guard.blocked_prefixes {
+            if !is_prefix(p) {
+                return Err(bad(
+                    "guard.blocked_prefixes".into(),
+                    "entries are + and digits, e.g. +882",
+                ));
+            }
+        }
+        for c in &self.guard.allowed_countries {
+            if !is_country(c) {
+                return Err(bad(
+                    "guard.allowed_countries".into(),
+                    "entries are ISO 3166 codes such as GB",
+                ));
+            }
+        }
+        let v = &self.verification;
+        if !(4..=10).contains(&v.code_length) {
+            return Err(bad("verification.code_length".into(), "must be 4 to 10"));
+        }
+        if !(30..=86_400).contains(&v.ttl_secs) {
+            return Err(bad("verification.ttl_secs".into(), "must be 30 to 86400"));
+        }
+        if !(1..=20).contains(&v.max_attempts) {
+            return Err(bad("verification.max_attempts".into(), "must be 1 to 20"));
+        }
+        if !v.sms_text.contains("{code}") {
+            return Err(bad("verification.sms_text".into(), "must contain {code}"));
+        }
+        Ok(())
+    }
+
+    /// The countries that may be called: the explicit list, or else every
+    /// country the account has a number in (a fresh deployment calls only
+    /// where it is present).
+    pub fn allowed_countries(&self) -> BTreeSet<String> {
+        if !self.guard.allowed_countries.is_empty() {
+            return self.guard.allowed_countries.iter().cloned().collect();
+        }
+        let own = std::iter::once(&self.default_number)
+            .chain(self.country_pools.values().flatten())
+            .chain(self.prefix_pools.values().flatten());
+        own.filter_map(|n| region_of(n))
+            .chain(self.country_pools.keys().cloned())
+            .collect()
+    }
+}
+
+/// A region `phonenumber` knows, spelled as it reports it (`GB`, never `UK`).
+fn is_country(c: &str) -> bool {
+    c.len() == 2
+        && c.bytes().all(|b| b.is_ascii_uppercase())
+        && c.parse::<phonenumber::country::Id>().is_ok()
+}
+
+fn is_prefix(p: &str) -> bool {
+    p.len() >= 2 && p.starts_with('+') && p[1..].bytes().all(|b| b.is_ascii_digit())
+}
+
+/// The exact region of a number (`CA` inside `+1`), from `phonenumber`.
+pub fn region_of(n: &E164) -> Option<String> {
+    let parsed = phonenumber::parse(None, n.as_str()).ok()?;
+    parsed.country().id().map(|id| id.as_ref().to_string())
+}
+
+/// A dialled number, parsed and classified.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Destination {
+    pub number: E164,
+    pub region: Option<String>,
+    pub premium: bool,
+}
+
+/// Why a destination is not called.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "refused", rename_all = "snake_case")]
+pub enum Refused {
+    Invalid { why: String },
+    Premium,
+    CountryNotAllowed { country: String },
+    BlockedPrefix { prefix: String },
+    RateLimited { scope: &'static str, limit: u32 },
+}
+
+impl fmt::Display for Refused {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Refused::Invalid { why } => write!(f, "not a number that can be called: {why}"),
+            Refused::Premium => write!(f, "premium-rate and shared-cost numbers are not called"),
+            Refused::CountryNotAllowed { country } => {
+                write!(f, "calls to {country} are not allowed for this account")
+            }
+            Refused::BlockedPrefix { prefix } => write!(f, "numbers starting {prefix} are blocked"),
+            Refused::RateLimited { scope, limit } => {
+                write!(f, "rate limit: at most {limit} calls an hour {scope}")
+            }
+        }
+    }
+}
+
+/// Parses what someone dialled (`(415) 555-0100`, `+44 20 7946 0958`,
+/// `0049 30 …`), in `default_country` for national spellings.
+pub fn parse_destination(
+    input: &str,
+    default_country: Option<&str>,
+) -> Result<Destination, Refused> {
+    use phonenumber::metadata::DATABASE;
+    use phonenumber::Type;
+    let number =
+        parse_typed(input, default_country).map_err(|e| Refused::Invalid { why: e.to_string() })?;
+    let parsed = phonenumber::parse(None, number.as_str())
+        .map_err(|e| Refused::Invalid { why: e.to_string() })?;
+    let premium = matches!(
+        parsed.number_type(&DATABASE),
+        Type::PremiumRate | Type::SharedCost
+    );
+    Ok(Destination {
+        region: parsed.country().id().map(|id| id.as_ref().to_string()),
+        number,
+        premium,
+    })
+}
+
+/// The static checks: premium rate, blocked prefixes, allowed countries.
+pub fn check(config: &Outbound, dest: &Destination) -> Result<(), Refused> {
+    if let Some(prefix) = config
+        .guard
+        .blocked_prefixes
+        .iter()
+        .find(|p| dest.number.as_str().starts_with(p.as_str()))
+    {
+        return Err(Refused::BlockedPrefix {
+            prefix: prefix.clone(),
+        });
+    }
+    if dest.premium && !config.guard.allow_premium {
+        return Err(Refused::Premium);
+    }
+    let country = dest.region.clone().unwrap_or_else(|| "001".into());
+    if !config.allowed_countries().contains(&country) {
+        return Err(Refused::CountryNotAllowed { country });
+    }
+    Ok(())
+}
+
+/// The rate limits, given this hour's counts so far (before this call).
+pub fn check_rate(guard: &Guard, to_destination: u32, by_account: u32) -> Result<(), Refused> {
+    if to_destination >= guard.max_calls_per_destination_per_hour {
+        return Err(Refused::RateLimited {
+            scope: "to one number",
+            limit: guard.max_calls_per_destination_per_hour,
+        });
+    }
+    if by_account >= guard.max_calls_per_account_per_hour {
+        return Err(Refused::RateLimited {
+            scope: "for the account",
+            limit: guard.max_calls_per_account_per_hour,
+        });
+    }
+    Ok(())
+}
+
+/// Which rule chose the caller ID.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "rule", content = "key", rename_all = "snake_case")]
+pub enum Rule {
+    Prefix(String),
+    Country(String),
+    Default,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Pick {
+    pub caller_id: E164,
+    #[serde(flatten)]
+    pub rule: Rule,
+}
+
+/// The longest matching prefix pool, else the country pool, else the default.
+pub fn pick(config: &Outbound, dest: &Destination) -> Pick {
+    let to = dest.number.as_str();
+    let by_prefix = config
+        .prefix_pools
+        .iter()
+        .filter(|(prefix, _)| to.starts_with(prefix.as_str()))
+        .max_by_key(|(prefix, _)| prefix.len());
+    if let Some((prefix, pool)) = by_prefix {
+        return Pick {
+            caller_id: sticky(pool, &dest.number),
+            rule: Rule::Prefix(prefix.clone()),
+        };
+    }
+    let by_country = dest
+        .region
+        .as_ref()
+        .and_then(|r| config.country_pools.get_key_value(r));
+    if let Some((country, pool)) = by_country {
+        return Pick {
+            caller_id: sticky(pool, &dest.number),
+            rule: Rule::Country(country.clone()),
+        };
+    }
+    Pick {
+        caller_id: config.default_number.clone(),
+        rule: Rule::Default,
+    }
+}
+
+/// Rendezvous hashing: the same callee always sees the same number (so
+/// calling back reaches the same pool member), callees spread evenly, and
+/// adding a number to a pool moves only the callees it wins.
+fn sticky(pool: &[E164], dest: &E164) -> E164 {
+    pool.iter()
+        .max_by_key(|n| {
+            let h = Sha256::new()
+                .chain_update(dest.as_str())
+                .chain_update(b"\0")
+                .chain_update(n.as_str())
+                .finalize();
+            u64::from_be_bytes(h[..8].try_into().expect("8 bytes"))
+        })
+        .cloned()
+        .expect("pools are validated non-empty")
+}
+
+#[cfg(test)]
+mod tests;
