@@ -167,7 +167,7 @@ impl Outbound {
         let own = std::iter::once(&self.default_number)
             .chain(self.country_pools.values().flatten())
             .chain(self.prefix_pools.values().flatten());
-        own.filter_map(|n| region_of(n))
+        own.filter_map(region_of)
             .chain(self.country_pools.keys().cloned())
             .collect()
     }
