@@ -140,6 +140,8 @@ pub enum Outcome {
     Connect(Connect),
     Voicemail(Voicemail),
     Challenge(ChallengePrompt),
+    /// The answer to an incoming SMS: a reply to the sender, or nothing.
+    Text(Option<String>),
 }
 
 impl Outcome {
@@ -151,6 +153,7 @@ impl Outcome {
             Outcome::Connect(_) => "connect",
             Outcome::Voicemail(_) => "voicemail",
             Outcome::Challenge(_) => "challenge",
+            Outcome::Text(_) => "text",
         }
     }
 }

@@ -1,8 +1,9 @@
 //! The management API: JSON in and out, `Authorization: Bearer <ADMIN_TOKEN>`.
 //! Every request is validated whole before anything is written.
 
-use super::{clock, respond, screen, store, KV_BINDING};
+use super::{clock, outbound, respond, screen, store, KV_BINDING};
 use crate::config::LineConfig;
+use crate::form::Params;
 use crate::phone::{parse_typed, E164};
 use crate::screening::graylist::Graylist;
 use crate::screening::{vcard, Entry};
@@ -11,11 +12,18 @@ use serde_json::{json, Value};
 use subtle::ConstantTimeEq;
 use worker::{kv::KvStore, Env, Method, Request, Response, Result};
 
-/// An API failure: status and message, answered as `{"error": message}`.
-pub struct Failure(u16, String);
+/// An API failure: status and message, answered as `{"error": message}`
+/// plus any detail fields.
+pub struct Failure(pub u16, pub String, pub Option<Value>);
 
-fn fail(status: u16, msg: impl Into<String>) -> Failure {
-    Failure(status, msg.into())
+impl Failure {
+    pub fn with(status: u16, msg: String, detail: Value) -> Failure {
+        Failure(status, msg, Some(detail))
+    }
+}
+
+pub fn fail(status: u16, msg: impl Into<String>) -> Failure {
+    Failure(status, msg.into(), None)
 }
 
 impl From<store::StoreError> for Failure {
@@ -24,7 +32,7 @@ impl From<store::StoreError> for Failure {
     }
 }
 
-type Reply = std::result::Result<(u16, Value), Failure>;
+pub type Reply = std::result::Result<(u16, Value), Failure>;
 
 pub async fn handle(mut req: Request, env: Env) -> Result<Response> {
     let reply = match authorised(&req, &env) {
@@ -33,7 +41,13 @@ pub async fn handle(mut req: Request, env: Env) -> Result<Response> {
     };
     match reply {
         Ok((status, body)) => respond::json(status, &body),
-        Err(Failure(status, msg)) => respond::json(status, &json!({ "error": msg })),
+        Err(Failure(status, msg, detail)) => {
+            let mut body = json!({ "error": msg });
+            if let Some(Value::Object(fields)) = detail {
+                body.as_object_mut().expect("an object").extend(fields);
+            }
+            respond::json(status, &body)
+        }
     }
 }
 
@@ -72,6 +86,19 @@ async fn route(req: &mut Request, env: &Env) -> Reply {
     let method = req.method();
     match (method, s.as_slice()) {
         (Method::Post, ["simulate"]) => simulate(req, env, &kv).await,
+        (Method::Get, ["caller-id"]) => {
+            let url = req.inner().url();
+            let query = url.split_once('?').map(|(_, q)| q).unwrap_or("");
+            let query = Params::parse(query).map_err(|e| fail(400, e.to_string()))?;
+            outbound::caller_id(&kv, &query).await
+        }
+        (Method::Post, ["calls"]) => outbound::start_call(env, &kv, &json_body(req).await?).await,
+        (Method::Post, ["verifications"]) => {
+            outbound::send_code(env, &kv, &json_body(req).await?).await
+        }
+        (Method::Post, ["verifications", "check"]) => {
+            outbound::check_code(env, &kv, &json_body(req).await?).await
+        }
         (m, ["accounts", account, rest @ ..]) => {
             let account = account_sid(account)?;
             match (m, rest) {
@@ -122,6 +149,10 @@ async fn route(req: &mut Request, env: &Env) -> Reply {
                     delete_key(&kv, &store::account_entry_key(account, &number(from)?)).await
                 }
                 (Method::Get, ["voicemails"]) => list_voicemails(&kv, account).await,
+                (Method::Get, ["outbound"]) => outbound::get_config(&kv, account).await,
+                (Method::Put, ["outbound"]) => {
+                    outbound::put_config(&kv, account, &body_text(req).await?).await
+                }
                 _ => Err(fail(404, "no such API route")),
             }
         }
@@ -174,6 +205,10 @@ async fn body_text(req: &mut Request) -> std::result::Result<String, Failure> {
         return Err(fail(413, "body over 1 MiB"));
     }
     String::from_utf8(bytes).map_err(|_| fail(400, "body is not UTF-8"))
+}
+
+async fn json_body(req: &mut Request) -> std::result::Result<Value, Failure> {
+    serde_json::from_str(&body_text(req).await?).map_err(|e| fail(400, format!("body: {e}")))
 }
 
 async fn list_lines(kv: &KvStore, account: &str) -> Reply {

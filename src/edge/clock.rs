@@ -1,7 +1,7 @@
 //! The time, and the weekday and minute in a line's time zone. The runtime's
 //! `Intl` carries the zone data, so the wasm carries none.
 
-use worker::js_sys::{Array, Date, Function, Object, Reflect};
+use worker::js_sys::{Array, Date, Function, Object, Reflect, Uint8Array};
 use worker::wasm_bindgen::JsValue;
 
 pub fn now_ms() -> u64 {
@@ -59,4 +59,16 @@ pub fn local_weekday_minute(zone: &str, at_ms: u64) -> Result<(usize, u16), Stri
         (Some(d), Some(h), Some(m)) => Ok((d, (h % 24) * 60 + m)),
         _ => Err(format!("could not read the local time in {zone:?}")),
     }
+}
+
+/// Cryptographically random bytes from the runtime's Web Crypto.
+pub fn random_bytes(n: u32) -> Result<Vec<u8>, String> {
+    let bad = |_| "Web Crypto getRandomValues is unavailable".to_string();
+    let crypto = Reflect::get(&worker::js_sys::global(), &"crypto".into()).map_err(bad)?;
+    let get: Function = Reflect::get(&crypto, &"getRandomValues".into())
+        .map_err(bad)?
+        .into();
+    let bytes = Uint8Array::new_with_length(n);
+    get.call1(&crypto, &bytes).map_err(bad)?;
+    Ok(bytes.to_vec())
 }

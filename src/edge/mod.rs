@@ -6,7 +6,9 @@ mod clock;
 mod intake;
 mod log;
 mod notify;
+mod outbound;
 mod respond;
+mod rest;
 mod screen;
 mod store;
 
@@ -26,6 +28,8 @@ pub const VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), "+", env!("SWITCHBO
 #[derive(Clone, Copy)]
 enum Carrier {
     Incoming,
+    Outbound,
+    SmsIncoming,
     ChallengeAnswer,
     Dialed,
     Voicemail,
@@ -39,6 +43,8 @@ impl Carrier {
     fn from_path(path: &str) -> Option<Carrier> {
         Some(match path {
             "/voice/incoming" => Carrier::Incoming,
+            "/voice/outbound" => Carrier::Outbound,
+            "/sms/incoming" => Carrier::SmsIncoming,
             "/voice/challenge" => Carrier::ChallengeAnswer,
             "/voice/dialed" => Carrier::Dialed,
             "/voice/voicemail" => Carrier::Voicemail,
@@ -53,6 +59,8 @@ impl Carrier {
     fn name(self) -> &'static str {
         match self {
             Carrier::Incoming => "voice/incoming",
+            Carrier::Outbound => "voice/outbound",
+            Carrier::SmsIncoming => "sms/incoming",
             Carrier::ChallengeAnswer => "voice/challenge",
             Carrier::Dialed => "voice/dialed",
             Carrier::Voicemail => "voice/voicemail",
@@ -108,6 +116,16 @@ async fn carrier(mut req: Request, env: Env, route: Carrier) -> Result<Response>
     let plan = fallback_plan(&env, &mut line);
     let answered = match route {
         Carrier::Incoming => screen::incoming(&hook, &env, &mut line).await,
+        Carrier::Outbound => outbound::voice(&hook, &env, &mut line).await,
+        // A messaging webhook: the voice fallback means nothing there.
+        Carrier::SmsIncoming => Ok(Some(
+            outbound::sms_incoming(&hook, &env, &mut line)
+                .await
+                .unwrap_or_else(|e| {
+                    line.set("error", e);
+                    Outcome::Text(None)
+                }),
+        )),
         Carrier::ChallengeAnswer => screen::answer(&hook, &env, &mut line).await,
         Carrier::Dialed => screen::dialed(&hook, &env, &mut line).await,
         Carrier::Voicemail => screen::recorded(&hook, &env, &mut line).await,

@@ -223,8 +223,7 @@ async fn deliver(env: &Env, message: &mut Message, line: &LineConfig, log: &mut 
     if message.pending.is_empty() {
         return;
     }
-    let token = intake::auth_token(env, &message.account_sid);
-    notify::deliver(env, message, &line.voicemail.notify, token.as_deref()).await;
+    notify::deliver(env, message, &line.voicemail.notify).await;
     match &message.last_error {
         Some(e) => log.set("error", format!("notification pending: {e}")),
         None => log.set("notified", true),

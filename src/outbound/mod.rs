@@ -1,7 +1,7 @@
 //! Outbound calls: which of the account's numbers the callee sees, and
 //! whether the destination may be called at all (toll-fraud guard).
 
-// pub mod verification; (lands with the helper)
+pub mod verification;
 
 use crate::config::ConfigError;
 use crate::phone::{parse_typed, E164};

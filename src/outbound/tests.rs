@@ -205,3 +205,23 @@ fn config_errors_name_the_field() {
     );
     assert!(err(r#"{"country_pools":{}}"#).contains("missing field `default_number`"));
 }
+
+#[test]
+fn a_pick_reads_flat_in_json() {
+    let p = Pick {
+        caller_id: n("+14155550111"),
+        rule: Rule::Prefix("+1415".into()),
+    };
+    assert_eq!(
+        serde_json::to_string(&p).unwrap(),
+        r#"{"caller_id":"+14155550111","rule":"prefix","key":"+1415"}"#
+    );
+    let d = Pick {
+        caller_id: n("+14155550111"),
+        rule: Rule::Default,
+    };
+    assert_eq!(
+        serde_json::to_string(&d).unwrap(),
+        r#"{"caller_id":"+14155550111","rule":"default"}"#
+    );
+}

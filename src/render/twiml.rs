@@ -38,6 +38,11 @@ fn verbs(outcome: &Outcome) -> Vec<Element> {
         Outcome::Connect(c) => connect(c),
         Outcome::Voicemail(v) => voicemail(v),
         Outcome::Challenge(c) => challenge(c),
+        // A <Message> without to/from replies to the sender from the number written to.
+        Outcome::Text(reply) => reply
+            .iter()
+            .map(|t| Element::text("Message", t.as_str()))
+            .collect(),
     }
 }
 
@@ -119,6 +124,15 @@ mod tests {
 
     fn n(s: &str) -> E164 {
         E164::parse(s).unwrap()
+    }
+
+    #[test]
+    fn sms_replies() {
+        assert_eq!(
+            render(&Outcome::Text(Some("Verified & done".into()))),
+            format!("{DECL}<Response><Message>Verified &amp; done</Message></Response>")
+        );
+        assert_eq!(render(&Outcome::Text(None)), format!("{DECL}<Response/>"));
     }
 
     #[test]
