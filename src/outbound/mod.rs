@@ -4,7 +4,7 @@
 pub mod verification;
 
 use crate::config::ConfigError;
-use crate::phone::{parse_typed, E164};
+use crate::phone::{parse_typed_number, E164};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, BTreeSet};
@@ -157,6 +157,15 @@ impl Outbound {
         Ok(())
     }
 
+    /// Whether `country` may be called. The common case (a country with its
+    /// own pool) answers without parsing any of the account's numbers.
+    pub fn country_allowed(&self, country: &str) -> bool {
+        if !self.guard.allowed_countries.is_empty() {
+            return self.guard.allowed_countries.iter().any(|c| c == country);
+        }
+        self.country_pools.contains_key(country) || self.allowed_countries().contains(country)
+    }
+
     /// The countries that may be called: the explicit list, or else every
     /// country the account has a number in (a fresh deployment calls only
     /// where it is present).
@@ -233,18 +242,15 @@ pub fn parse_destination(
 ) -> Result<Destination, Refused> {
     use phonenumber::metadata::DATABASE;
     use phonenumber::Type;
-    let number =
-        parse_typed(input, default_country).map_err(|e| Refused::Invalid { why: e.to_string() })?;
-    let parsed = phonenumber::parse(None, number.as_str())
+    let (number, parsed) = parse_typed_number(input, default_country)
         .map_err(|e| Refused::Invalid { why: e.to_string() })?;
-    let premium = matches!(
-        parsed.number_type(&DATABASE),
-        Type::PremiumRate | Type::SharedCost
-    );
     Ok(Destination {
+        premium: matches!(
+            parsed.number_type(&DATABASE),
+            Type::PremiumRate | Type::SharedCost
+        ),
         region: parsed.country().id().map(|id| id.as_ref().to_string()),
         number,
-        premium,
     })
 }
 
@@ -264,7 +270,7 @@ pub fn check(config: &Outbound, dest: &Destination) -> Result<(), Refused> {
         return Err(Refused::Premium);
     }
     let country = dest.region.clone().unwrap_or_else(|| "001".into());
-    if !config.allowed_countries().contains(&country) {
+    if !config.country_allowed(&country) {
         return Err(Refused::CountryNotAllowed { country });
     }
     Ok(())

@@ -243,6 +243,15 @@ fn strip_prefix_ci<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {
 /// are read in `default_region` (ISO 3166 alpha-2). Loads `phonenumber`'s
 /// metadata on first use: never call it on a carrier webhook's path.
 pub fn parse_typed(input: &str, default_region: Option<&str>) -> Result<E164, PhoneError> {
+    parse_typed_number(input, default_region).map(|(n, _)| n)
+}
+
+/// [`parse_typed`], also handing back `phonenumber`'s reading of the number
+/// (exact region, number type) so callers need not parse twice.
+pub fn parse_typed_number(
+    input: &str,
+    default_region: Option<&str>,
+) -> Result<(E164, phonenumber::PhoneNumber), PhoneError> {
     use phonenumber::country::Id;
     // phonenumber 0.3.10 strips the default region's national prefix even
     // from an international number (with US, `+33 1 23…` loses its `1`), so an
@@ -256,7 +265,8 @@ pub fn parse_typed(input: &str, default_region: Option<&str>) -> Result<E164, Ph
     if !phonenumber::is_valid(&number) {
         return Err(PhoneError::Invalid);
     }
-    E164::parse(&number.format().mode(phonenumber::Mode::E164).to_string())
+    let e164 = E164::parse(&number.format().mode(phonenumber::Mode::E164).to_string())?;
+    Ok((e164, number))
 }
 
 #[cfg(test)]
