@@ -1,4 +1,5 @@
 //! Outcomes to XML: one renderer per carrier dialect, over one XML writer.
 
+pub mod callflow;
 pub mod twiml;
 mod xml;

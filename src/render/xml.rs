@@ -86,8 +86,12 @@ impl Element {
 
 /// The document: XML declaration, then `root` holding `children`.
 pub fn document(root: &'static str, children: Vec<Element>) -> String {
+    single(Element::new(root).children(children))
+}
+
+/// The document: XML declaration, then `doc` as the root element.
+pub fn single(doc: Element) -> String {
     let mut w = Writer::new(Vec::with_capacity(256));
-    let doc = Element::new(root).children(children);
     // Writing into a Vec cannot fail.
     w.write_event(Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)))
         .and_then(|_| doc.write(&mut w))
