@@ -6,6 +6,7 @@
 pub mod config;
 pub mod fallback;
 pub mod form;
+pub mod masking;
 pub mod outbound;
 pub mod outcome;
 pub mod phone;

@@ -142,6 +142,12 @@ pub enum Outcome {
     Challenge(ChallengePrompt),
     /// The answer to an incoming SMS: a reply to the sender, or nothing.
     Text(Option<String>),
+    /// Pass an incoming SMS on to `to`, sent from `from` (a proxy number).
+    Relay {
+        to: E164,
+        from: E164,
+        body: String,
+    },
 }
 
 impl Outcome {
@@ -154,6 +160,7 @@ impl Outcome {
             Outcome::Voicemail(_) => "voicemail",
             Outcome::Challenge(_) => "challenge",
             Outcome::Text(_) => "text",
+            Outcome::Relay { .. } => "relay",
         }
     }
 }

@@ -1,7 +1,7 @@
 //! The management API: JSON in and out, `Authorization: Bearer <ADMIN_TOKEN>`.
 //! Every request is validated whole before anything is written.
 
-use super::{clock, outbound, respond, screen, store, KV_BINDING};
+use super::{clock, masking, outbound, respond, screen, store, KV_BINDING};
 use crate::config::LineConfig;
 use crate::form::Params;
 use crate::phone::{parse_typed, E164};
@@ -149,6 +149,28 @@ async fn route(req: &mut Request, env: &Env) -> Reply {
                     delete_key(&kv, &store::account_entry_key(account, &number(from)?)).await
                 }
                 (Method::Get, ["voicemails"]) => list_voicemails(&kv, account).await,
+                (Method::Get, ["pools", pool, "report"]) => {
+                    let url = req.inner().url();
+                    let query = url.split_once('?').map(|(_, q)| q).unwrap_or("");
+                    let query = Params::parse(query).map_err(|e| fail(400, e.to_string()))?;
+                    masking::report(env, account, pool, &query).await
+                }
+                (m, ["pools", pool, rest @ ..]) => {
+                    let body = if m == Method::Get || m == Method::Delete {
+                        None
+                    } else {
+                        let text = body_text(req).await?;
+                        if text.trim().is_empty() {
+                            None
+                        } else {
+                            Some(
+                                serde_json::from_str(&text)
+                                    .map_err(|e| fail(400, format!("body: {e}")))?,
+                            )
+                        }
+                    };
+                    masking::api(env, account, pool, m, rest, body).await
+                }
                 (Method::Get, ["outbound"]) => outbound::get_config(&kv, account).await,
                 (Method::Put, ["outbound"]) => {
                     outbound::put_config(&kv, account, &body_text(req).await?).await

@@ -179,3 +179,68 @@ pub fn auth_token(env: &Env, account: &str) -> Option<String> {
 pub fn is_account_sid(s: &str) -> bool {
     s.len() == 34 && s.starts_with("AC") && s[2..].bytes().all(|b| b.is_ascii_hexdigit())
 }
+
+/// A verified MessageBird request: query and body parameters (form or JSON).
+pub struct Signed {
+    pub params: Params,
+}
+
+/// Reads and verifies a MessageBird webhook (`MessageBird-Signature-JWT`,
+/// HS256 with `MESSAGEBIRD_SIGNING_KEY`, over the exact URL and body).
+pub async fn messagebird(req: &mut Request, env: &Env) -> Result<Signed, Refusal> {
+    use crate::signature::messagebird as mb;
+    let declared = req
+        .headers()
+        .get("Content-Length")
+        .ok()
+        .flatten()
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > MAX_BODY_BYTES) {
+        return Err(too_large());
+    }
+    let body = if req.method() == Method::Get {
+        Vec::new()
+    } else {
+        req.bytes()
+            .await
+            .map_err(|_| Refusal::new(400, "could not read the request body"))?
+    };
+    if body.len() > MAX_BODY_BYTES {
+        return Err(too_large());
+    }
+    let url = signed_url(req, env).map_err(|e| Refusal::new(400, e))?;
+    let token = req
+        .headers()
+        .get(mb::HEADER)
+        .ok()
+        .flatten()
+        .ok_or_else(|| Refusal::new(403, format!("missing {} header", mb::HEADER)))?;
+    let key = env
+        .secret("MESSAGEBIRD_SIGNING_KEY")
+        .map(|s| s.to_string())
+        .ok()
+        .filter(|s| !s.is_empty())
+        .ok_or_else(|| Refusal::new(403, "no signing key for this request"))?;
+    let now = (worker::js_sys::Date::now() / 1000.0) as u64;
+    mb::verify(&token, key.as_bytes(), &url, &body, now, 1)
+        .map_err(|e| Refusal::new(403, e.to_string()))?;
+    let query = url.split_once('?').map(|(_, q)| q).unwrap_or("");
+    let mut params = Params::parse(query).map_err(|e| Refusal::new(400, e.to_string()))?;
+    if !body.is_empty() {
+        let text =
+            std::str::from_utf8(&body).map_err(|_| Refusal::new(400, "body is not UTF-8"))?;
+        if text.trim_start().starts_with('{') {
+            let v: serde_json::Value = serde_json::from_str(text)
+                .map_err(|e| Refusal::new(400, format!("malformed JSON: {e}")))?;
+            if let Some(o) = v.as_object() {
+                params
+                    .extend(Params::from_pairs(o.iter().filter_map(|(k, v)| {
+                        v.as_str().map(|s| (k.clone(), s.to_string()))
+                    })));
+            }
+        } else {
+            params.extend(Params::parse(text).map_err(|e| Refusal::new(400, e.to_string()))?);
+        }
+    }
+    Ok(Signed { params })
+}

@@ -1,10 +1,12 @@
 //! The Workers runtime side: the fetch entry, the route table, and the only
 //! code that touches HTTP, secrets and KV.
 
+mod allocator;
 mod api;
 mod clock;
 mod intake;
 mod log;
+mod masking;
 mod notify;
 mod outbound;
 mod respond;
@@ -30,6 +32,8 @@ enum Carrier {
     Incoming,
     Outbound,
     SmsIncoming,
+    ProxyVoice,
+    ProxySms,
     ChallengeAnswer,
     Dialed,
     Voicemail,
@@ -45,6 +49,8 @@ impl Carrier {
             "/voice/incoming" => Carrier::Incoming,
             "/voice/outbound" => Carrier::Outbound,
             "/sms/incoming" => Carrier::SmsIncoming,
+            "/voice/proxy" => Carrier::ProxyVoice,
+            "/sms/proxy" => Carrier::ProxySms,
             "/voice/challenge" => Carrier::ChallengeAnswer,
             "/voice/dialed" => Carrier::Dialed,
             "/voice/voicemail" => Carrier::Voicemail,
@@ -61,6 +67,8 @@ impl Carrier {
             Carrier::Incoming => "voice/incoming",
             Carrier::Outbound => "voice/outbound",
             Carrier::SmsIncoming => "sms/incoming",
+            Carrier::ProxyVoice => "voice/proxy",
+            Carrier::ProxySms => "sms/proxy",
             Carrier::ChallengeAnswer => "voice/challenge",
             Carrier::Dialed => "voice/dialed",
             Carrier::Voicemail => "voice/voicemail",
@@ -77,6 +85,9 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
     let path = req.path();
     if let Some(route) = Carrier::from_path(&path) {
         return carrier(req, env, route).await;
+    }
+    if path == "/messagebird/voice" || path == "/messagebird/sms" {
+        return messagebird(req, env, path == "/messagebird/voice").await;
     }
     if path.starts_with("/api/v1/") {
         return api::handle(req, env).await;
@@ -117,6 +128,15 @@ async fn carrier(mut req: Request, env: Env, route: Carrier) -> Result<Response>
     let answered = match route {
         Carrier::Incoming => screen::incoming(&hook, &env, &mut line).await,
         Carrier::Outbound => outbound::voice(&hook, &env, &mut line).await,
+        Carrier::ProxyVoice => masking::twilio_voice(&hook, &env, &mut line).await,
+        Carrier::ProxySms => Ok(Some(
+            masking::twilio_sms(&hook, &env, &mut line)
+                .await
+                .unwrap_or_else(|e| {
+                    line.set("error", e);
+                    Outcome::Text(None)
+                }),
+        )),
         // A messaging webhook: the voice fallback means nothing there.
         Carrier::SmsIncoming => Ok(Some(
             outbound::sms_incoming(&hook, &env, &mut line)
@@ -202,4 +222,47 @@ async fn fallback_recorded(
         line.set("error", format!("voicemail not stored: {e}"));
     }
     Ok(plan.thanks())
+}
+
+/// MessageBird's webhooks: verified by JWT; the voice one answers call-flow
+/// XML, and when our side fails the caller still hears a sentence.
+async fn messagebird(mut req: Request, env: Env, voice: bool) -> Result<Response> {
+    let started = now_ms();
+    let mut line = Line::new(if voice {
+        "messagebird/voice"
+    } else {
+        "messagebird/sms"
+    });
+    let signed = match intake::messagebird(&mut req, &env).await {
+        Ok(s) => s,
+        Err(refusal) => {
+            line.set("refused", refusal.status)
+                .set("reason", refusal.reason.as_str());
+            line.emit(started);
+            return respond::plain(refusal.status, &refusal.reason);
+        }
+    };
+    let caller = if voice { "source" } else { "originator" };
+    line.set(
+        "from",
+        Party::from_carrier(signed.params.get(caller).unwrap_or(""), true).masked(),
+    );
+    if !voice {
+        if let Err(e) = masking::messagebird_sms(&signed.params, &env, &mut line).await {
+            line.set("error", e);
+        }
+        line.emit(started);
+        return respond::plain(200, "OK");
+    }
+    let outcome = masking::messagebird_voice(&signed.params, &env, &mut line)
+        .await
+        .unwrap_or_else(|e| {
+            line.set("error", e);
+            Outcome::Goodbye(vec![crate::outcome::Prompt::say(
+                "Sorry, we cannot connect your call right now. Please try again later.",
+            )])
+        });
+    line.set("outcome", outcome.kind());
+    line.emit(started);
+    respond::callflow(&outcome)
 }

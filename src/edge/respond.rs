@@ -1,11 +1,18 @@
 //! The answers this worker gives, each with its content type.
 
 use crate::outcome::Outcome;
-use crate::render::twiml;
+use crate::render::{callflow, twiml};
 use worker::{Headers, Response, Result};
 
 pub fn twiml(outcome: &Outcome) -> Result<Response> {
     with_type(Response::ok(twiml::render(outcome))?, twiml::CONTENT_TYPE)
+}
+
+pub fn callflow(outcome: &Outcome) -> Result<Response> {
+    with_type(
+        Response::ok(callflow::render(outcome))?,
+        callflow::CONTENT_TYPE,
+    )
 }
 
 pub fn plain(status: u16, text: &str) -> Result<Response> {

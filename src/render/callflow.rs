@@ -25,9 +25,11 @@ fn step(outcome: &Outcome) -> Element {
             .map(say)
             .unwrap_or_else(|| Element::new("Hangup")),
         // No unanswered rejection exists here; the nearest is ending at once.
-        Outcome::Reject(_) | Outcome::Voicemail(_) | Outcome::Challenge(_) | Outcome::Text(_) => {
-            Element::new("Hangup")
-        }
+        Outcome::Reject(_)
+        | Outcome::Voicemail(_)
+        | Outcome::Challenge(_)
+        | Outcome::Text(_)
+        | Outcome::Relay { .. } => Element::new("Hangup"),
     }
 }
 

@@ -43,6 +43,9 @@ fn verbs(outcome: &Outcome) -> Vec<Element> {
             .iter()
             .map(|t| Element::text("Message", t.as_str()))
             .collect(),
+        Outcome::Relay { to, from, body } => vec![Element::text("Message", body.as_str())
+            .attr("to", to.as_str())
+            .attr("from", from.as_str())],
     }
 }
 
@@ -133,6 +136,17 @@ mod tests {
             format!("{DECL}<Response><Message>Verified &amp; done</Message></Response>")
         );
         assert_eq!(render(&Outcome::Text(None)), format!("{DECL}<Response/>"));
+        let relay = Outcome::Relay {
+            to: n("+31612345678"),
+            from: n("+31970102030"),
+            body: "I'm outside <3".into(),
+        };
+        assert_eq!(
+            render(&relay),
+            format!(
+                "{DECL}<Response><Message from=\"+31970102030\" to=\"+31612345678\">I&apos;m outside &lt;3</Message></Response>"
+            )
+        );
     }
 
     #[test]

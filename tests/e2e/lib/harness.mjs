@@ -17,6 +17,8 @@ export const SECRETS = {
   TWILIO_SHARED_KEY_HKnew: "test-shared-key-new",
   ADMIN_TOKEN: "test-admin-token",
   CHALLENGE_SECRET: "test-challenge-secret",
+  MESSAGEBIRD_SIGNING_KEY: "test-messagebird-signing-key",
+  MESSAGEBIRD_ACCESS_KEY: "test-messagebird-access-key",
 };
 
 export async function startWorker({ vars = {}, kv = true, seed = true } = {}) {

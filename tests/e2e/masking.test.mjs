@@ -1,0 +1,202 @@
+// Number masking end to end: pools and sessions through the API and the
+// pool's Durable Object, calls and texts through proxy numbers on Twilio and
+// MessageBird, and many sessions created at once.
+import { test, before, after, beforeEach } from "node:test";
+import assert from "node:assert/strict";
+import { startWorker, SECRETS } from "./lib/harness.mjs";
+import { startRecorder } from "./lib/recorder.mjs";
+import { post, callParams } from "../../scripts/twilio.mjs";
+import { signJwt } from "../../scripts/messagebird.mjs";
+
+const DECL = '<?xml version="1.0" encoding="UTF-8"?>';
+const ACCOUNT = "AC00000000000000000000000000000001";
+const token = SECRETS.TWILIO_AUTH_TOKEN;
+const UNKNOWN = "Sorry, we cannot identify your transaction. Make sure you call in from the number you registered.";
+const EXPIRED = "Sorry, this connection has ended. Please contact us through the app.";
+const ADA = "+14155550401", BOB = "+14155550402", EVE = "+14155550403";
+let w, recorder;
+
+before(async () => {
+  recorder = await startRecorder();
+  w = await startWorker({ vars: { TWILIO_API_BASE: recorder.url, MESSAGEBIRD_API_BASE: recorder.url } });
+});
+after(async () => { await w?.stop(); await recorder?.stop(); });
+beforeEach(() => { recorder.requests.length = 0; recorder.succeed(); });
+
+async function api(method, path, body) {
+  const r = await fetch(`${w.url}/api/v1/accounts/${ACCOUNT}/pools${path}`, {
+    method, headers: { Authorization: `Bearer ${SECRETS.ADMIN_TOKEN}`, "Content-Type": "application/json" },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  return { status: r.status, body: await r.json() };
+}
+
+async function pool(name, numbers, settings = {}) {
+  for (const [n, market] of numbers) assert.equal((await api("PUT", `/${name}/numbers/${encodeURIComponent(n)}`, market ? { market } : {})).status, 200);
+  assert.equal((await api("PUT", `/${name}/settings`, { grace_secs: 0, low_water: 1, ...settings })).status, 200);
+}
+
+async function voice(from, proxy) {
+  const r = await post(w.url, "/voice/proxy", callParams({ From: from, To: proxy }), { token });
+  assert.equal(r.status, 200);
+  return (await r.text()).replace(DECL, "");
+}
+
+async function sms(from, proxy, body) {
+  const r = await post(w.url, "/sms/proxy", [["AccountSid", ACCOUNT], ["MessageSid", "SM1"], ["From", from], ["To", proxy], ["Body", body]], { token });
+  assert.equal(r.status, 200);
+  return (await r.text()).replace(DECL, "");
+}
+
+test("a session bridges both parties through its proxy; strangers hear the guide's message", async () => {
+  await pool("rides", [["+14155550301"], ["+14155550302"]], { announce: "Connecting you with {name}", grace_secs: 600 });
+  const r = await api("POST", "/rides/sessions", { a: ADA, b: "+1 (415) 555-0402", ttl_secs: 3600, labels: { a_name: "Ada", b_name: "Bob" } });
+  assert.equal(r.status, 201);
+  const s = r.body.session;
+  assert.match(s.id, /^KS[0-9a-f]{32}$/);
+  assert.deepEqual([s.a, s.b], [ADA, BOB]);
+  assert.ok(["+14155550301", "+14155550302"].includes(s.proxy));
+  assert.equal(s.expires_at_ms - s.created_at_ms, 3_600_000);
+
+  assert.equal(await voice(ADA, s.proxy),
+    `<Response><Say>Connecting you with Bob</Say><Dial callerId="${s.proxy}" timeout="30"><Number>${BOB}</Number></Dial></Response>`);
+  assert.equal(await voice(BOB, s.proxy),
+    `<Response><Say>Connecting you with Ada</Say><Dial callerId="${s.proxy}" timeout="30"><Number>${ADA}</Number></Dial></Response>`);
+  assert.equal(await voice(EVE, s.proxy),
+    `<Response><Say language="en-GB" voice="female">${UNKNOWN}</Say><Hangup/></Response>`);
+  assert.equal(await voice("anonymous", s.proxy),
+    `<Response><Say language="en-GB" voice="female">${UNKNOWN}</Say><Hangup/></Response>`);
+
+  assert.equal(await sms(ADA, s.proxy, "I'm outside"), `<Response><Message from="${s.proxy}" to="${BOB}">I&apos;m outside</Message></Response>`);
+  assert.equal(await sms(BOB, s.proxy, "Coming!"), `<Response><Message from="${s.proxy}" to="${ADA}">Coming!</Message></Response>`);
+  assert.equal(await sms(EVE, s.proxy, "hi"), "<Response/>");
+
+  // The index the call path reads: one key per (proxy, party).
+  assert.ok(await w.kv.get(`proxy:${s.proxy}:${ADA}`));
+  const listed = await api("GET", "/rides/sessions");
+  assert.deepEqual(listed.body.sessions.map((x) => x.id), [s.id]);
+});
+
+test("a session can text both parties from the proxy number on creation", async () => {
+  await pool("notify", [["+14155550311"]]);
+  const r = await api("POST", "/notify/sessions", { a: ADA, b: BOB, notify: { a: "Bob will pick you up at 8", b: "Pick up Ada at 8" } });
+  assert.equal(r.status, 201);
+  assert.deepEqual(r.body.notified, { a: true, b: true });
+  const bodies = recorder.requests.map((q) => Object.fromEntries(new URLSearchParams(q.body)));
+  assert.deepEqual(bodies, [
+    { To: ADA, From: "+14155550311", Body: "Bob will pick you up at 8" },
+    { To: BOB, From: "+14155550311", Body: "Pick up Ada at 8" },
+  ]);
+  await api("POST", `/notify/sessions/${r.body.session.id}/end`);
+});
+
+test("an ended session stays reachable in its grace period, then says it has ended", async () => {
+  await pool("graceful", [["+14155550321"]], { grace_secs: 3600 });
+  let s = (await api("POST", "/graceful/sessions", { a: ADA, b: BOB })).body.session;
+  const ended = await api("POST", `/graceful/sessions/${s.id}/end`);
+  assert.equal(ended.status, 200);
+  assert.match(await voice(ADA, s.proxy), /<Dial /, "in grace: still connected");
+
+  await pool("strict", [["+14155550322"]], { grace_secs: 0 });
+  s = (await api("POST", "/strict/sessions", { a: ADA, b: BOB })).body.session;
+  await api("POST", `/strict/sessions/${s.id}/end`);
+  assert.equal(await voice(ADA, s.proxy), `<Response><Say language="en-GB" voice="female">${EXPIRED}</Say><Hangup/></Response>`);
+  assert.equal(await sms(ADA, s.proxy, "hello?"), "<Response/>");
+  // The number is free again for the same parties.
+  const again = await api("POST", "/strict/sessions", { a: ADA, b: BOB });
+  assert.equal(again.status, 201);
+  assert.equal(again.body.session.proxy, "+14155550322");
+});
+
+test("a small pool is exhausted with a 409 that says how much to grow it", async () => {
+  await pool("tiny", [["+14155550331"], ["+14155550332"]]);
+  assert.equal((await api("POST", "/tiny/sessions", { a: ADA, b: "+14155550501" })).status, 201);
+  assert.equal((await api("POST", "/tiny/sessions", { a: ADA, b: "+14155550502" })).status, 201);
+  const r = await api("POST", "/tiny/sessions", { a: ADA, b: "+14155550503" });
+  assert.equal(r.status, 409);
+  assert.deepEqual(r.body, {
+    error: "No proxy number available for this pair: all 2 usable numbers already connect one of these parties. Grow the pool by at least 1 number.",
+    usable: 2, short_by: 1,
+  });
+  // Unrelated parties reuse the same numbers.
+  assert.equal((await api("POST", "/tiny/sessions", { a: "+14155550601", b: "+14155550602" })).status, 201);
+  const report = await api("GET", `/tiny/report?a=${encodeURIComponent(ADA)}&b=${encodeURIComponent("+14155550504")}`);
+  assert.equal(report.status, 200);
+  assert.equal(report.body.size, 2);
+  assert.equal(report.body.live_sessions, 3);
+  assert.equal(report.body.free_for_pair, 0);
+  assert.equal(report.body.low, true);
+});
+
+test("a draining number finishes its sessions and gets no new ones", async () => {
+  await pool("drain", [["+14155550341"], ["+14155550342"]]);
+  const s = (await api("POST", "/drain/sessions", { a: ADA, b: BOB })).body.session;
+  const d = await api("DELETE", `/drain/numbers/${encodeURIComponent(s.proxy)}`);
+  assert.deepEqual(d.body, { removed: false, draining: true });
+  assert.match(await voice(ADA, s.proxy), /<Dial /, "live sessions finish");
+  const other = (await api("POST", "/drain/sessions", { a: "+14155550611", b: "+14155550612" })).body.session;
+  assert.notEqual(other.proxy, s.proxy);
+});
+
+test("many sessions created at the same moment never break the rule", async () => {
+  const numbers = Array.from({ length: 8 }, (_, i) => [`+1415555036${i}`]);
+  await pool("burst", numbers);
+  // 24 sessions at once, all involving the same driver: at most 8 can exist.
+  const riders = Array.from({ length: 24 }, (_, i) => `+141555507${String(i).padStart(2, "0")}`);
+  const results = await Promise.all(riders.map((rider) => api("POST", "/burst/sessions", { a: "+14155550799", b: rider })));
+  const created = results.filter((r) => r.status === 201).map((r) => r.body.session);
+  const refused = results.filter((r) => r.status === 409);
+  assert.equal(created.length, 8);
+  assert.equal(refused.length, 16);
+  assert.equal(new Set(created.map((s) => s.proxy)).size, 8, "no proxy twice for the driver");
+  // And a second burst of disjoint pairs shares the numbers freely.
+  const pairs = Array.from({ length: 16 }, (_, i) => [`+141555508${String(i).padStart(2, "0")}`, `+141555509${String(i).padStart(2, "0")}`]);
+  const second = await Promise.all(pairs.map(([a, b]) => api("POST", "/burst/sessions", { a, b })));
+  assert.ok(second.every((r) => r.status === 201));
+  const live = (await api("GET", "/burst/sessions")).body.sessions;
+  assert.equal(live.length, 24);
+  const seen = new Set();
+  for (const s of live) for (const p of [s.a, s.b]) {
+    const k = `${s.proxy}|${p}`;
+    assert.ok(!seen.has(k), `party ${p} twice on ${s.proxy}`);
+    seen.add(k);
+  }
+});
+
+test("MessageBird: a verified call-flow fetch transfers masked; a stranger hears the message", async () => {
+  await pool("birdcar", [["+31610000001"]]);
+  const s = (await api("POST", "/birdcar/sessions", { a: "+31612345678", b: "+31687654321" })).body.session;
+  const fetchFlow = async (source, { key = SECRETS.MESSAGEBIRD_SIGNING_KEY, sign = true } = {}) => {
+    const url = `${w.url}/messagebird/voice?callID=c1&destination=31610000001&source=${source}`;
+    const headers = sign ? { "MessageBird-Signature-JWT": signJwt(key, url) } : {};
+    const r = await fetch(url, { headers });
+    return { status: r.status, type: r.headers.get("content-type"), body: await r.text() };
+  };
+  let r = await fetchFlow("31612345678");
+  assert.deepEqual(r, { status: 200, type: "application/xml", body: `${DECL}<Transfer destination="31687654321" mask="true"/>` });
+  r = await fetchFlow("31687654321");
+  assert.equal(r.body, `${DECL}<Transfer destination="31612345678" mask="true"/>`);
+  r = await fetchFlow("Restricted");
+  assert.equal(r.body, `${DECL}<Say language="en-GB" voice="female">${UNKNOWN}</Say>`);
+  assert.equal((await fetchFlow("31612345678", { sign: false })).status, 403);
+  r = await fetchFlow("31612345678", { key: "wrong" });
+  assert.equal(r.status, 403);
+  assert.equal(r.body, "invalid jwt: signature is invalid\n");
+  assert.ok(s.id);
+});
+
+test("MessageBird: a text is relayed through MessageBird's REST API", async () => {
+  const url = `${w.url}/messagebird/sms`;
+  const body = new URLSearchParams({ originator: "31612345678", recipient: "31610000001", payload: "Where are you?" }).toString();
+  const r = await fetch(url, {
+    method: "POST",
+    headers: { "Content-Type": "application/x-www-form-urlencoded", "MessageBird-Signature-JWT": signJwt(SECRETS.MESSAGEBIRD_SIGNING_KEY, url, body) },
+    body,
+  });
+  assert.equal(r.status, 200);
+  assert.equal(recorder.requests.length, 1);
+  const sent = recorder.requests[0];
+  assert.equal(sent.url, "/messages");
+  assert.equal(sent.headers.authorization, `AccessKey ${SECRETS.MESSAGEBIRD_ACCESS_KEY}`);
+  assert.deepEqual(JSON.parse(sent.body), { originator: "31610000001", recipients: ["31687654321"], body: "Where are you?" });
+});
