@@ -46,25 +46,7 @@ pub async fn twilio(req: &mut Request, env: &Env) -> Result<Webhook, Refusal> {
     if method != Method::Post && method != Method::Get {
         return Err(Refusal::new(405, "carrier webhooks are POST or GET"));
     }
-    let declared = req
-        .headers()
-        .get("Content-Length")
-        .ok()
-        .flatten()
-        .and_then(|v| v.parse::<usize>().ok());
-    if declared.is_some_and(|n| n > MAX_BODY_BYTES) {
-        return Err(too_large());
-    }
-    let body = if method == Method::Post {
-        req.bytes()
-            .await
-            .map_err(|_| Refusal::new(400, "could not read the request body"))?
-    } else {
-        Vec::new()
-    };
-    if body.len() > MAX_BODY_BYTES {
-        return Err(too_large());
-    }
+    let body = read_body(req).await?;
     let url = signed_url(req, env).map_err(|e| Refusal::new(400, e))?;
     let query = url.split_once('?').map(|(_, q)| q).unwrap_or("");
     let mut params = Params::parse(query).map_err(|e| Refusal::new(400, e.to_string()))?;
@@ -114,6 +96,31 @@ pub async fn twilio(req: &mut Request, env: &Env) -> Result<Webhook, Refusal> {
         params.extend(f.clone());
     }
     Ok(Webhook { params })
+}
+
+/// The body, refused over `MAX_BODY_BYTES` (by its declared length first,
+/// so an oversized upload is not read at all). A GET has none.
+async fn read_body(req: &mut Request) -> Result<Vec<u8>, Refusal> {
+    let declared = req
+        .headers()
+        .get("Content-Length")
+        .ok()
+        .flatten()
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > MAX_BODY_BYTES) {
+        return Err(too_large());
+    }
+    if req.method() == Method::Get {
+        return Ok(Vec::new());
+    }
+    let body = req
+        .bytes()
+        .await
+        .map_err(|_| Refusal::new(400, "could not read the request body"))?;
+    if body.len() > MAX_BODY_BYTES {
+        return Err(too_large());
+    }
+    Ok(body)
 }
 
 fn too_large() -> Refusal {
@@ -189,25 +196,7 @@ pub struct Signed {
 /// HS256 with `MESSAGEBIRD_SIGNING_KEY`, over the exact URL and body).
 pub async fn messagebird(req: &mut Request, env: &Env) -> Result<Signed, Refusal> {
     use crate::signature::messagebird as mb;
-    let declared = req
-        .headers()
-        .get("Content-Length")
-        .ok()
-        .flatten()
-        .and_then(|v| v.parse::<usize>().ok());
-    if declared.is_some_and(|n| n > MAX_BODY_BYTES) {
-        return Err(too_large());
-    }
-    let body = if req.method() == Method::Get {
-        Vec::new()
-    } else {
-        req.bytes()
-            .await
-            .map_err(|_| Refusal::new(400, "could not read the request body"))?
-    };
-    if body.len() > MAX_BODY_BYTES {
-        return Err(too_large());
-    }
+    let body = read_body(req).await?;
     let url = signed_url(req, env).map_err(|e| Refusal::new(400, e))?;
     let token = req
         .headers()

@@ -129,23 +129,14 @@ async fn carrier(mut req: Request, env: Env, route: Carrier) -> Result<Response>
         Carrier::Incoming => screen::incoming(&hook, &env, &mut line).await,
         Carrier::Outbound => outbound::voice(&hook, &env, &mut line).await,
         Carrier::ProxyVoice => masking::twilio_voice(&hook, &env, &mut line).await,
-        Carrier::ProxySms => Ok(Some(
-            masking::twilio_sms(&hook, &env, &mut line)
-                .await
-                .unwrap_or_else(|e| {
-                    line.set("error", e);
-                    Outcome::Text(None)
-                }),
-        )),
-        // A messaging webhook: the voice fallback means nothing there.
-        Carrier::SmsIncoming => Ok(Some(
-            outbound::sms_incoming(&hook, &env, &mut line)
-                .await
-                .unwrap_or_else(|e| {
-                    line.set("error", e);
-                    Outcome::Text(None)
-                }),
-        )),
+        Carrier::ProxySms => {
+            let answered = masking::twilio_sms(&hook, &env, &mut line).await;
+            Ok(Some(sms_answer(answered, &mut line)))
+        }
+        Carrier::SmsIncoming => {
+            let answered = outbound::sms_incoming(&hook, &env, &mut line).await;
+            Ok(Some(sms_answer(answered, &mut line)))
+        }
         Carrier::ChallengeAnswer => screen::answer(&hook, &env, &mut line).await,
         Carrier::Dialed => screen::dialed(&hook, &env, &mut line).await,
         Carrier::Voicemail => screen::recorded(&hook, &env, &mut line).await,
@@ -173,6 +164,15 @@ async fn carrier(mut req: Request, env: Env, route: Carrier) -> Result<Response>
     line.set("outcome", outcome.kind());
     line.emit(started);
     respond::twiml(&outcome)
+}
+
+/// A messaging webhook whose handling failed answers nothing (the voice
+/// fallback means nothing there); the log keeps the error.
+fn sms_answer(answered: std::result::Result<Outcome, String>, line: &mut Line) -> Outcome {
+    answered.unwrap_or_else(|e| {
+        line.set("error", e);
+        Outcome::Text(None)
+    })
 }
 
 fn masked(raw: Option<&str>) -> String {
