@@ -16,9 +16,25 @@ use worker::{kv::KvStore, Env, Method, Request, RequestInit};
 
 pub const ALLOCATOR_BINDING: &str = "POOL_ALLOCATOR";
 
-pub const UNKNOWN: &str =
-    "Sorry, we cannot identify your transaction. Make sure you call in from the number you registered.";
-pub const EXPIRED: &str = "Sorry, this connection has ended. Please contact us through the app.";
+/// What a caller with no session hears (`MASKING_UNKNOWN_MESSAGE`). A caller
+/// we cannot place has no pool to take settings from, so it is per deployment.
+const UNKNOWN: (&str, &str) = (
+    "MASKING_UNKNOWN_MESSAGE",
+    "Sorry, we cannot identify your transaction. Make sure you call in from the number you registered.",
+);
+/// What a caller whose session has ended hears (`MASKING_EXPIRED_MESSAGE`).
+const EXPIRED: (&str, &str) = (
+    "MASKING_EXPIRED_MESSAGE",
+    "Sorry, this connection has ended. Please contact us through the app.",
+);
+
+fn message(env: &Env, (var, default): (&str, &str)) -> String {
+    env.var(var)
+        .map(|v| v.to_string())
+        .ok()
+        .filter(|v| !v.trim().is_empty())
+        .unwrap_or_else(|| default.to_string())
+}
 
 /// Sends `method path` with `body` to the allocator of `account`'s `pool`.
 async fn allocator(
@@ -245,13 +261,14 @@ async fn lookup(kv: &KvStore, proxy: &E164, caller: &Party) -> Result<Option<Ind
 
 /// What a call from `caller` to `proxy` gets; the same decision for both carriers.
 fn decide_call(
+    env: &Env,
     found: Option<&Indexed>,
     proxy: &E164,
     caller: &Party,
     now: u64,
 ) -> (Outcome, &'static str) {
     let (Some(found), Some(caller)) = (found, caller.number()) else {
-        return (say(UNKNOWN), "unknown");
+        return (say(&message(env, UNKNOWN)), "unknown");
     };
     let sessions = std::slice::from_ref(&found.session);
     match route(sessions, proxy, caller, now, found.grace_secs as u64 * 1000) {
@@ -266,8 +283,8 @@ fn decide_call(
             }),
             "connect",
         ),
-        Route::Expired { .. } => (say(EXPIRED), "expired"),
-        Route::Unknown => (say(UNKNOWN), "unknown"),
+        Route::Expired { .. } => (say(&message(env, EXPIRED)), "expired"),
+        Route::Unknown => (say(&message(env, UNKNOWN)), "unknown"),
     }
 }
 
@@ -304,7 +321,7 @@ pub async fn twilio_voice(
     let found = lookup(&kv, &proxy, &caller).await?;
     // A session belongs to one account; another account's webhook cannot use it.
     let found = found.filter(|f| Some(f.account.as_str()) == hook.get("AccountSid"));
-    let (outcome, reason) = decide_call(found.as_ref(), &proxy, &caller, clock::now_ms());
+    let (outcome, reason) = decide_call(env, found.as_ref(), &proxy, &caller, clock::now_ms());
     log.set("reason", reason);
     Ok(Some(outcome))
 }
@@ -361,11 +378,11 @@ pub async fn messagebird_voice(
     let caller = Party::from_carrier(query.get("source").unwrap_or(""), true);
     let Some(proxy) = proxy else {
         log.set("reason", "unknown");
-        return Ok(say(UNKNOWN));
+        return Ok(say(&message(env, UNKNOWN)));
     };
     let kv = env.kv(KV_BINDING).map_err(|e| e.to_string())?;
     let found = lookup(&kv, &proxy, &caller).await?;
-    let (outcome, reason) = decide_call(found.as_ref(), &proxy, &caller, clock::now_ms());
+    let (outcome, reason) = decide_call(env, found.as_ref(), &proxy, &caller, clock::now_ms());
     log.set("reason", reason);
     Ok(outcome)
 }

@@ -108,6 +108,21 @@ test("an ended session stays reachable in its grace period, then says it has end
   assert.equal(again.body.session.proxy, "+14155550322");
 });
 
+test("a session past its TTL says it has ended; the message is the deployment's", async () => {
+  await pool("ttl", [["+14155550323"]], { grace_secs: 0 });
+  const s = (await api("POST", "/ttl/sessions", { a: ADA, b: BOB, ttl_secs: 1 })).body.session;
+  assert.match(await voice(BOB, s.proxy), /<Dial /);
+  await new Promise((r) => setTimeout(r, 1100));
+  assert.equal(await voice(BOB, s.proxy), `<Response><Say language="en-GB" voice="female">${EXPIRED}</Say><Hangup/></Response>`);
+  const custom = await startWorker({ vars: { MASKING_UNKNOWN_MESSAGE: "Wrong number & goodbye." } });
+  try {
+    const r = await post(custom.url, "/voice/proxy", callParams({ From: EVE, To: "+14155550323" }), { token });
+    assert.equal(await r.text(), `${DECL}<Response><Say language="en-GB" voice="female">Wrong number &amp; goodbye.</Say><Hangup/></Response>`);
+  } finally {
+    await custom.stop();
+  }
+});
+
 test("a small pool is exhausted with a 409 that says how much to grow it", async () => {
   await pool("tiny", [["+14155550331"], ["+14155550332"]]);
   assert.equal((await api("POST", "/tiny/sessions", { a: ADA, b: "+14155550501" })).status, 201);
