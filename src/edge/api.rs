@@ -87,9 +87,7 @@ async fn route(req: &mut Request, env: &Env) -> Reply {
     match (method, s.as_slice()) {
         (Method::Post, ["simulate"]) => simulate(req, env, &kv).await,
         (Method::Get, ["caller-id"]) => {
-            let url = req.inner().url();
-            let query = url.split_once('?').map(|(_, q)| q).unwrap_or("");
-            let query = Params::parse(query).map_err(|e| fail(400, e.to_string()))?;
+            let query = query_of(req)?;
             outbound::caller_id(&kv, &query).await
         }
         (Method::Post, ["calls"]) => outbound::start_call(env, &kv, &json_body(req).await?).await,
@@ -150,9 +148,7 @@ async fn route(req: &mut Request, env: &Env) -> Reply {
                 }
                 (Method::Get, ["voicemails"]) => list_voicemails(&kv, account).await,
                 (Method::Get, ["pools", pool, "report"]) => {
-                    let url = req.inner().url();
-                    let query = url.split_once('?').map(|(_, q)| q).unwrap_or("");
-                    let query = Params::parse(query).map_err(|e| fail(400, e.to_string()))?;
+                    let query = query_of(req)?;
                     masking::report(env, account, pool, &query).await
                 }
                 (m, ["pools", pool, rest @ ..]) => {
@@ -227,6 +223,12 @@ async fn body_text(req: &mut Request) -> std::result::Result<String, Failure> {
         return Err(fail(413, "body over 1 MiB"));
     }
     String::from_utf8(bytes).map_err(|_| fail(400, "body is not UTF-8"))
+}
+
+fn query_of(req: &Request) -> std::result::Result<Params, Failure> {
+    let url = req.inner().url();
+    let query = url.split_once('?').map(|(_, q)| q).unwrap_or("");
+    Params::parse(query).map_err(|e| fail(400, e.to_string()))
 }
 
 async fn json_body(req: &mut Request) -> std::result::Result<Value, Failure> {

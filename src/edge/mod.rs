@@ -114,17 +114,11 @@ async fn carrier(mut req: Request, env: Env, route: Carrier) -> Result<Response>
     let mut line = Line::new(route.name());
     let hook = match intake::twilio(&mut req, &env).await {
         Ok(hook) => hook,
-        Err(refusal) => {
-            line.set("refused", refusal.status)
-                .set("reason", refusal.reason.as_str());
-            line.emit(started);
-            return respond::plain(refusal.status, &refusal.reason);
-        }
+        Err(refusal) => return refuse(refusal, &mut line, started),
     };
     line.set("call", hook.get("CallSid").unwrap_or(""))
         .set("from", masked(hook.get("From")))
         .set("to", masked(hook.get("To")));
-    let plan = fallback_plan(&env, &mut line);
     let answered = match route {
         Carrier::Incoming => screen::incoming(&hook, &env, &mut line).await,
         Carrier::Outbound => outbound::voice(&hook, &env, &mut line).await,
@@ -143,22 +137,32 @@ async fn carrier(mut req: Request, env: Env, route: Carrier) -> Result<Response>
         Carrier::VoicemailReady => screen::recording_ready(&hook, &env, &mut line)
             .await
             .map(Some),
-        Carrier::Fallback => Ok(Some(fallback(&hook, &plan, &mut line))),
-        Carrier::FallbackDialed => Ok(Some(plan.after_dial(hook.get("DialCallStatus")))),
-        Carrier::FallbackRecorded => fallback_recorded(&hook, &env, &plan, &mut line)
-            .await
-            .map(Some),
+        Carrier::Fallback => Ok(Some(fallback(
+            &hook,
+            &fallback_plan(&env, &mut line),
+            &mut line,
+        ))),
+        Carrier::FallbackDialed => Ok(Some(
+            fallback_plan(&env, &mut line).after_dial(hook.get("DialCallStatus")),
+        )),
+        Carrier::FallbackRecorded => {
+            let plan = fallback_plan(&env, &mut line);
+            fallback_recorded(&hook, &env, &plan, &mut line)
+                .await
+                .map(Some)
+        }
     };
+    // The fallback plan's vars are read only when the route needs them.
     let outcome = match answered {
         Ok(Some(outcome)) => outcome,
         // A number we have no line for still gets a deliberate answer.
         Ok(None) => {
             line.set("reason", "unknown_line");
-            plan.outcome()
+            fallback_plan(&env, &mut line).outcome()
         }
         Err(error) => {
             line.set("error", error);
-            plan.outcome()
+            fallback_plan(&env, &mut line).outcome()
         }
     };
     line.set("outcome", outcome.kind());
@@ -173,6 +177,14 @@ fn sms_answer(answered: std::result::Result<Outcome, String>, line: &mut Line) -
         line.set("error", e);
         Outcome::Text(None)
     })
+}
+
+/// A deliberate 4xx: logged, answered with its one-line reason.
+fn refuse(refusal: intake::Refusal, line: &mut Line, started: f64) -> Result<Response> {
+    line.set("refused", refusal.status)
+        .set("reason", refusal.reason.as_str());
+    line.emit(started);
+    respond::plain(refusal.status, &refusal.reason)
 }
 
 fn masked(raw: Option<&str>) -> String {
@@ -235,12 +247,7 @@ async fn messagebird(mut req: Request, env: Env, voice: bool) -> Result<Response
     });
     let signed = match intake::messagebird(&mut req, &env).await {
         Ok(s) => s,
-        Err(refusal) => {
-            line.set("refused", refusal.status)
-                .set("reason", refusal.reason.as_str());
-            line.emit(started);
-            return respond::plain(refusal.status, &refusal.reason);
-        }
+        Err(refusal) => return refuse(refusal, &mut line, started),
     };
     let caller = if voice { "source" } else { "originator" };
     line.set(

@@ -128,7 +128,8 @@ pub async fn call_facts(
     })
 }
 
-/// A line's config, uncached (the API and follow-up steps of a call).
+/// A line's config alone (follow-up steps of a call, the API's imports),
+/// edge-cached like the call path's read.
 pub async fn line(kv: &KvStore, account: &str, to: &E164) -> Result<Option<LineConfig>> {
     let key = line_key(account, to);
     kv.get(&key)
