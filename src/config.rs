@@ -205,6 +205,46 @@ pub struct Hours {
 pub const WEEKDAYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
 
 /// Minutes since midnight, `[start, end)`.
+/// Where a call can be put through: the shape each kind needs. The same
+/// rule holds for a line's own targets and for a forward-list entry, so no
+/// list entry can carry a target the line config would refuse.
+pub fn check_target(field: &str, t: &Target) -> Result<(), ConfigError> {
+    let empty = match t {
+        Target::Number(_) => false,
+        Target::Client(s) | Target::Sip(s) | Target::Conference(s) => s.trim().is_empty(),
+    };
+    if empty {
+        return Err(bad(field, "is empty"));
+    }
+    if let Target::Sip(uri) = t {
+        if !uri.starts_with("sip:") && !uri.starts_with("sips:") {
+            return Err(bad(field, "a SIP target starts with sip:"));
+        }
+    }
+    Ok(())
+}
+
+/// Notifications carry the caller's number and a recording link, so they
+/// go over TLS. Plain http is allowed only to this machine, where a
+/// developer runs a receiver while trying things.
+pub fn is_webhook_url(url: &str) -> bool {
+    if url.starts_with("https://") && url.len() > "https://".len() {
+        return true;
+    }
+    let Some(rest) = url.strip_prefix("http://") else {
+        return false;
+    };
+    let host = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let host = host.rsplit_once(':').map_or(host, |(h, port)| {
+        if port.bytes().all(|b| b.is_ascii_digit()) {
+            h
+        } else {
+            host
+        }
+    });
+    host == "127.0.0.1" || host == "localhost" || host == "[::1]"
+}
+
 pub fn parse_span(s: &str) -> Option<(u16, u16)> {
     let (a, b) = s.split_once('-')?;
     let minutes = |t: &str| -> Option<u16> {
@@ -218,8 +258,26 @@ pub fn parse_span(s: &str) -> Option<(u16, u16)> {
 
 impl LineConfig {
     /// Parses and validates a stored or submitted config.
+    /// A config as a person sent it (the management API): strictly a JSON
+    /// object of this shape (`crate::body`), then validated.
     pub fn from_json(text: &str) -> Result<LineConfig, ConfigError> {
-        let config: LineConfig = serde_json::from_str(text).map_err(|e| bad("", e.to_string()))?;
+        let config: LineConfig = crate::body::parse(text).map_err(|e| ConfigError {
+            field: e.field,
+            why: e.why,
+        })?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// A config as stored: written only after `from_json` accepted it, so
+    /// plain serde reads it (about half the cost of the strict reader, and
+    /// this runs on every call), and validation still catches a value that
+    /// an older version stored.
+    pub fn from_stored(text: &str) -> Result<LineConfig, ConfigError> {
+        let config: LineConfig = serde_json::from_str(text).map_err(|e| ConfigError {
+            field: String::new(),
+            why: e.to_string(),
+        })?;
         config.validate()?;
         Ok(config)
     }
@@ -230,21 +288,7 @@ impl LineConfig {
             return Err(bad("owner.targets", "needs at least one target"));
         }
         for (i, t) in o.targets.iter().enumerate() {
-            let empty = match t {
-                Target::Number(_) => false,
-                Target::Client(s) | Target::Sip(s) | Target::Conference(s) => s.trim().is_empty(),
-            };
-            if empty {
-                return Err(bad(&format!("owner.targets[{i}]"), "is empty"));
-            }
-            if let Target::Sip(uri) = t {
-                if !uri.starts_with("sip:") && !uri.starts_with("sips:") {
-                    return Err(bad(
-                        &format!("owner.targets[{i}]"),
-                        "a SIP target starts with sip:",
-                    ));
-                }
-            }
+            check_target(&format!("owner.targets[{i}]"), t)?;
         }
         if !(5..=120).contains(&o.timeout_secs) {
             return Err(bad("owner.timeout_secs", "must be 5 to 120"));
@@ -274,10 +318,10 @@ impl LineConfig {
             return Err(bad("voicemail.notify", "sms_to and sms_from go together"));
         }
         if let Some(url) = &n.webhook_url {
-            if !url.starts_with("https://") && !url.starts_with("http://") {
+            if !is_webhook_url(url) {
                 return Err(bad(
                     "voicemail.notify.webhook_url",
-                    "must be an http(s) URL",
+                    "must be an https URL (http only to 127.0.0.1 or localhost, for local tries)",
                 ));
             }
         }
@@ -325,6 +369,43 @@ mod tests {
     use super::*;
     #[cfg(target_arch = "wasm32")]
     use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    #[test]
+    fn a_forward_target_has_the_shape_a_line_target_has() {
+        assert!(check_target("forward", &Target::Client("bob".into())).is_ok());
+        assert_eq!(
+            check_target("forward", &Target::Client("".into()))
+                .unwrap_err()
+                .field,
+            "forward"
+        );
+        assert!(check_target("forward", &Target::Sip("desk@example.com".into())).is_err());
+        assert!(check_target("forward", &Target::Sip("sip:desk@example.com".into())).is_ok());
+    }
+
+    #[test]
+    fn notifications_go_over_tls_except_to_this_machine() {
+        assert!(is_webhook_url("https://example.com/hook"));
+        assert!(is_webhook_url("http://127.0.0.1:8080/hook"));
+        assert!(is_webhook_url("http://localhost/hook"));
+        for bad in [
+            "http://example.com/hook",
+            "http://127.0.0.1.example.com/",
+            "http://localhost@evil.example/",
+            "ftp://example.com",
+            "https://",
+            "javascript:alert(1)",
+        ] {
+            assert!(!is_webhook_url(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn an_array_is_not_a_config() {
+        assert!(LineConfig::from_json("[]").is_err());
+        let e = LineConfig::from_json(r#"{"owner": [[{"number":"+14155550100"}]]}"#).unwrap_err();
+        assert_eq!(e.field, "owner");
+    }
 
     #[test]
     fn the_smallest_config_is_an_owner() {

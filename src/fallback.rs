@@ -32,6 +32,18 @@ pub struct FallbackPlan {
 }
 
 impl FallbackPlan {
+    /// The same plan taking a voicemail instead of forwarding (its target
+    /// was refused).
+    pub fn without_forward(self) -> FallbackPlan {
+        let then = match self.then {
+            Then::Forward(_) => Then::Voicemail {
+                max_length_secs: DEFAULT_MAX_LENGTH_SECS,
+            },
+            other => other,
+        };
+        FallbackPlan { then, ..self }
+    }
+
     /// Reads `FALLBACK_*` settings through `var`. Returns the plan and what was
     /// wrong with the settings, if anything.
     pub fn from_vars(var: impl Fn(&str) -> Option<String>) -> (FallbackPlan, Vec<String>) {

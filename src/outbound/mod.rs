@@ -41,6 +41,9 @@ pub struct Guard {
     pub allow_premium: bool,
     pub max_calls_per_destination_per_hour: u32,
     pub max_calls_per_account_per_hour: u32,
+    /// SIP domains `/voice/outbound` may dial (`pbx.example.com`). A SIP URI
+    /// reaches any carrier's trunk, so none is dialled unless listed here.
+    pub sip_domains: Vec<String>,
 }
 
 impl Default for Guard {
@@ -51,6 +54,7 @@ impl Default for Guard {
             allow_premium: false,
             max_calls_per_destination_per_hour: 5,
             max_calls_per_account_per_hour: 100,
+            sip_domains: Vec::new(),
         }
     }
 }
@@ -83,10 +87,11 @@ impl Default for VerificationSettings {
 }
 
 impl Outbound {
+    /// Strictly a JSON object of this shape (`crate::body`), then validated.
     pub fn from_json(text: &str) -> Result<Outbound, ConfigError> {
-        let config: Outbound = serde_json::from_str(text).map_err(|e| ConfigError {
-            field: String::new(),
-            why: e.to_string(),
+        let config: Outbound = crate::body::parse(text).map_err(|e| ConfigError {
+            field: e.field,
+            why: e.why,
         })?;
         config.validate()?;
         Ok(config)
@@ -130,6 +135,18 @@ impl Outbound {
                 return Err(bad(
                     "guard.blocked_prefixes".into(),
                     "entries are + and digits, e.g. +882",
+                ));
+            }
+        }
+        for (i, d) in self.guard.sip_domains.iter().enumerate() {
+            let ok = !d.is_empty()
+                && d.len() <= 253
+                && d.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-');
+            if !ok {
+                return Err(bad(
+                    format!("guard.sip_domains[{i}]"),
+                    "a domain name such as pbx.example.com",
                 ));
             }
         }
@@ -216,6 +233,7 @@ pub enum Refused {
     CountryNotAllowed { country: String },
     BlockedPrefix { prefix: String },
     RateLimited { scope: &'static str, limit: u32 },
+    SipDomainNotAllowed { domain: String },
 }
 
 impl fmt::Display for Refused {
@@ -229,6 +247,9 @@ impl fmt::Display for Refused {
             Refused::BlockedPrefix { prefix } => write!(f, "numbers starting {prefix} are blocked"),
             Refused::RateLimited { scope, limit } => {
                 write!(f, "rate limit: at most {limit} calls an hour {scope}")
+            }
+            Refused::SipDomainNotAllowed { domain } => {
+                write!(f, "SIP domain {domain:?} is not in guard.sip_domains")
             }
         }
     }
@@ -256,8 +277,22 @@ pub fn parse_destination(
 
 /// The static checks: premium rate, blocked prefixes, allowed countries.
 pub fn check(config: &Outbound, dest: &Destination) -> Result<(), Refused> {
-    if let Some(prefix) = config
-        .guard
+    check_for(Some(config), &[], dest)
+}
+
+/// The guard wherever else a number leaves the system (a masking party, a
+/// forward or owner target): the account's config when it has one, else the
+/// defaults (no premium or shared-cost numbers). `home` are numbers the
+/// account is known to have here (the line's own, the pool's), and their
+/// countries count as the account's, as the outbound config's own do.
+pub fn check_for(
+    config: Option<&Outbound>,
+    home: &[E164],
+    dest: &Destination,
+) -> Result<(), Refused> {
+    let default = Guard::default();
+    let guard = config.map_or(&default, |c| &c.guard);
+    if let Some(prefix) = guard
         .blocked_prefixes
         .iter()
         .find(|p| dest.number.as_str().starts_with(p.as_str()))
@@ -266,14 +301,61 @@ pub fn check(config: &Outbound, dest: &Destination) -> Result<(), Refused> {
             prefix: prefix.clone(),
         });
     }
-    if dest.premium && !config.guard.allow_premium {
+    if dest.premium && !guard.allow_premium {
         return Err(Refused::Premium);
     }
     let country = dest.region.clone().unwrap_or_else(|| "001".into());
-    if !config.country_allowed(&country) {
+    let allowed = config.is_some_and(|c| c.country_allowed(&country))
+        || (guard.allowed_countries.is_empty()
+            && home
+                .iter()
+                .any(|n| region_of(n).as_deref() == Some(&country)));
+    if !allowed {
         return Err(Refused::CountryNotAllowed { country });
     }
     Ok(())
+}
+
+/// A number already in E.164 (a stored target, a masking party), classified
+/// for the guard.
+pub fn classify(number: &E164) -> Result<Destination, Refused> {
+    parse_destination(number.as_str(), None)
+}
+
+/// A SIP URI's domain must be one the account listed.
+pub fn check_sip(guard: &Guard, uri: &str) -> Result<(), Refused> {
+    let domain = sip_domain(uri);
+    if guard
+        .sip_domains
+        .iter()
+        .any(|d| d.eq_ignore_ascii_case(&domain))
+    {
+        Ok(())
+    } else {
+        Err(Refused::SipDomainNotAllowed { domain })
+    }
+}
+
+/// `sip:alice@pbx.example.com:5060;transport=tls` -> `pbx.example.com`.
+fn sip_domain(uri: &str) -> String {
+    let rest = uri
+        .strip_prefix("sips:")
+        .or_else(|| uri.strip_prefix("sip:"))
+        .unwrap_or(uri);
+    let host = rest.rsplit_once('@').map_or(rest, |(_, h)| h);
+    host.split([';', '?', '>'])
+        .next()
+        .unwrap_or("")
+        .split(':')
+        .next()
+        .unwrap_or("")
+        .to_ascii_lowercase()
+}
+
+/// A Studio Flow SID: `FW` and 32 hex digits. Anything else would be put
+/// into the REST URL's path.
+pub fn is_flow_sid(s: &str) -> bool {
+    s.len() == 34 && s.starts_with("FW") && s.bytes().skip(2).all(|b| b.is_ascii_hexdigit())
 }
 
 /// The rate limits, given this hour's counts so far (before this call).

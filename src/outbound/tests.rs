@@ -225,3 +225,73 @@ fn a_pick_reads_flat_in_json() {
         r#"{"caller_id":"+14155550111","rule":"default"}"#
     );
 }
+
+#[test]
+fn a_masking_party_or_forward_target_meets_the_guard_without_an_outbound_config() {
+    let home = [E164::parse("+14155550199").unwrap()];
+    // A country the account has a number in (the line's, the pool's) is fine.
+    assert_eq!(check_for(None, &home, &dest("+1 415 555 0100")), Ok(()));
+    // Any other is not, and neither is a premium number.
+    assert_eq!(
+        check_for(None, &home, &dest("+44 20 7946 0958")),
+        Err(Refused::CountryNotAllowed {
+            country: "GB".into()
+        })
+    );
+    assert_eq!(
+        check_for(None, &home, &dest("+1 900 555 0100")),
+        Err(Refused::Premium)
+    );
+    // With no known number at all, nothing is allowed.
+    assert!(check_for(None, &[], &dest("+1 415 555 0100")).is_err());
+}
+
+#[test]
+fn the_accounts_allow_list_wins_over_its_home_numbers() {
+    let mut c = config();
+    c.guard.allowed_countries = vec!["GB".into()];
+    let home = [E164::parse("+14155550199").unwrap()];
+    assert!(check_for(Some(&c), &home, &dest("+1 415 555 0100")).is_err());
+    assert_eq!(
+        check_for(Some(&c), &home, &dest("+44 20 7946 0958")),
+        Ok(())
+    );
+}
+
+#[test]
+fn a_sip_uri_is_dialled_only_to_a_listed_domain() {
+    let mut g = Guard::default();
+    assert_eq!(
+        check_sip(&g, "sip:alice@pbx.example.com"),
+        Err(Refused::SipDomainNotAllowed {
+            domain: "pbx.example.com".into()
+        })
+    );
+    g.sip_domains = vec!["PBX.example.com".into()];
+    for ok in [
+        "sip:alice@pbx.example.com",
+        "sips:alice@pbx.example.com:5061;transport=tls",
+        "sip:pbx.example.com",
+    ] {
+        assert_eq!(check_sip(&g, ok), Ok(()), "{ok}");
+    }
+    for bad in [
+        "sip:alice@evil.example.com",
+        "sip:pbx.example.com@evil.example.com",
+        "sip:alice@pbx.example.com.evil.example",
+    ] {
+        assert!(check_sip(&g, bad).is_err(), "{bad}");
+    }
+}
+
+#[test]
+fn a_flow_sid_is_fw_and_32_hex_digits() {
+    assert!(is_flow_sid("FW0123456789abcdef0123456789abcdef"));
+    for bad in [
+        "FW123",
+        "FW0123456789abcdef0123456789abcdeg",
+        "FW0123456789abcdef0123456789abcdef/../x",
+    ] {
+        assert!(!is_flow_sid(bad), "{bad}");
+    }
+}

@@ -31,7 +31,7 @@ pub struct Pending {
     pub max_attempts: u8,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Denied {
     NoneSent,
@@ -55,7 +55,8 @@ impl Denied {
 
 /// Separate from `Next`: what the person is told and what the store keeps
 /// differ (a wrong code is denied but the entry stays, with one try used).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "status", content = "reason", rename_all = "snake_case")]
 pub enum Verdict {
     Approved,
     Denied(Denied),
@@ -133,9 +134,12 @@ pub fn issue(
 /// Checks `code` against what is pending for `to`. Rules:
 /// - no pending -> Denied(NoneSent), Next::Unchanged
 /// - now_ms >= expires_at_ms -> Denied(Expired), Next::Remove
-/// - attempts >= max_attempts -> Denied(TooManyAttempts), Next::Remove
+/// - attempts >= max_attempts -> Denied(TooManyAttempts), Next::Unchanged (the
+///   spent code stays until it expires, so every later try, the right code
+///   included, hears why it failed)
 /// - right code (constant-time compare of the hashes, via subtle) -> Approved, Next::Remove (a code works once)
-/// - wrong code -> attempts += 1; if that reaches max_attempts -> Denied(TooManyAttempts), Next::Remove; else Denied(WrongCode), Next::Keep(updated)
+/// - wrong code -> attempts += 1, Denied(WrongCode), Next::Keep(updated): exactly
+///   `max_attempts` guesses are ever compared with the code
 ///
 /// Whitespace and dashes inside `code` are ignored ("123 456", "123-456").
 pub fn check(
@@ -153,7 +157,7 @@ pub fn check(
         return deny(Denied::Expired, Next::Remove);
     }
     if pending.attempts >= pending.max_attempts {
-        return deny(Denied::TooManyAttempts, Next::Remove);
+        return deny(Denied::TooManyAttempts, Next::Unchanged);
     }
     let hash = code_hash(secret, to, code);
     if bool::from(hash.as_bytes().ct_eq(pending.code_hash.as_bytes())) {
@@ -161,11 +165,7 @@ pub fn check(
     }
     let mut updated = pending.clone();
     updated.attempts = updated.attempts.saturating_add(1);
-    if updated.attempts >= updated.max_attempts {
-        deny(Denied::TooManyAttempts, Next::Remove)
-    } else {
-        deny(Denied::WrongCode, Next::Keep(updated))
-    }
+    deny(Denied::WrongCode, Next::Keep(updated))
 }
 
 /// For an SMS reply ("Yes 123456 thanks", "code: 123-456"): tries each run of
@@ -188,6 +188,9 @@ pub fn check_text(
     now_ms: u64,
     code_length: u8,
 ) -> (Verdict, Next) {
+    if pending.is_none() {
+        return (Verdict::Denied(Denied::NoneSent), Next::Unchanged);
+    }
     let mut current = pending.cloned();
     let mut result = (Verdict::Denied(Denied::WrongCode), Next::Unchanged);
     for candidate in candidates(text, usize::from(code_length)) {
@@ -195,6 +198,13 @@ pub fn check_text(
             (verdict, Next::Keep(updated)) => {
                 current = Some(updated.clone());
                 result = (verdict, Next::Keep(updated));
+            }
+            // Attempts spent on earlier candidates are kept all the same.
+            (verdict, Next::Unchanged) => {
+                let next = current
+                    .filter(|c| Some(c) != pending)
+                    .map_or(Next::Unchanged, Next::Keep);
+                return (verdict, next);
             }
             settled => return settled,
         }
@@ -325,10 +335,13 @@ mod tests {
     }
 
     #[test]
-    fn too_many_attempts_deny_and_clear() {
-        let too_many = denied(Denied::TooManyAttempts, Next::Remove);
-        assert_eq!(try_code(Some(&pending(2)), "000000", NOW), too_many);
-        // Even the right code once the attempts are used up.
+    fn a_spent_code_denies_every_try_until_it_expires() {
+        // The last allowed guess is still compared, and is simply wrong.
+        let last = try_code(Some(&pending(2)), "000000", NOW);
+        assert_eq!(last, denied(Denied::WrongCode, Next::Keep(pending(3))));
+        // After it, nothing is compared: even the right code is refused.
+        let too_many = denied(Denied::TooManyAttempts, Next::Unchanged);
+        assert_eq!(try_code(Some(&pending(3)), "000000", NOW), too_many);
         assert_eq!(try_code(Some(&pending(3)), "123456", NOW), too_many);
         let message = Denied::TooManyAttempts.message();
         assert_eq!(message, "too many wrong attempts: request a new one");
@@ -404,7 +417,10 @@ mod tests {
         assert_eq!(reply(Some(&p), "12, 34 or 56?"), wrong);
         // A reply listing many guesses pays for each of them.
         let guesses = reply(Some(&p), "000001 000002 000003 123456");
-        assert_eq!(guesses, denied(Denied::TooManyAttempts, Next::Remove));
+        assert_eq!(
+            guesses,
+            denied(Denied::TooManyAttempts, Next::Keep(pending(3)))
+        );
         let none = reply(None, "123456");
         assert_eq!(none, denied(Denied::NoneSent, Next::Unchanged));
     }

@@ -33,6 +33,10 @@ pub struct Entry {
     pub forward: Option<Target>,
 }
 
+/// The most numbers one address book import takes. Each is a KV write (the
+/// free plan allows 1,000 a day) and the import runs inside one request.
+pub const MAX_ADDRESS_BOOK: usize = 5_000;
+
 impl Entry {
     pub fn is_empty(&self) -> bool {
         !self.allow && !self.block && self.forward.is_none()
