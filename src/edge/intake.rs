@@ -2,8 +2,16 @@
 //! parsing, then the signature. Nothing reads or writes state before this
 //! returns `Ok`.
 
+use super::ledger::{ask_ledger, scope};
+use super::{clock, settings};
+use crate::account::{self, AccountSid, Source};
 use crate::form::{Params, MAX_BODY_BYTES};
+use crate::ledger::{Op, Reply};
+use crate::signature::messagebird as mb;
 use crate::signature::twilio::{self, KeyChoice, Payload, SignatureError};
+use worker::js_sys::{self, Reflect};
+use worker::wasm_bindgen::{JsCast, JsValue};
+use worker::wasm_bindgen_futures::JsFuture;
 use worker::{Env, Method, Request};
 
 /// A deliberate refusal: the status and a short plain reason.
@@ -32,6 +40,8 @@ impl From<SignatureError> for Refusal {
 pub struct Webhook {
     /// Query and body parameters together.
     pub params: Params,
+    /// The account it belongs to, the only one any route may use.
+    pub account: AccountSid,
 }
 
 impl Webhook {
@@ -40,13 +50,15 @@ impl Webhook {
     }
 }
 
-/// Reads and verifies a Twilio webhook.
+/// Reads and verifies a Twilio webhook, and names the one account it belongs
+/// to. The signing key is chosen by that account, so a tenant's token can
+/// only ever vouch for that tenant's requests.
 pub async fn twilio(req: &mut Request, env: &Env) -> Result<Webhook, Refusal> {
     let method = req.method();
     if method != Method::Post && method != Method::Get {
         return Err(Refusal::new(405, "carrier webhooks are POST or GET"));
     }
-    let body = read_body(req).await?;
+    let body = read_body(req, MAX_BODY_BYTES).await?;
     let url = signed_url(req, env).map_err(|e| Refusal::new(400, e))?;
     let query = url.split_once('?').map(|(_, q)| q).unwrap_or("");
     let mut params = Params::parse(query).map_err(|e| Refusal::new(400, e.to_string()))?;
@@ -83,51 +95,93 @@ pub async fn twilio(req: &mut Request, env: &Env) -> Result<Webhook, Refusal> {
         .ok()
         .flatten()
         .ok_or(SignatureError::Missing)?;
-    let settings = req.headers().get(twilio::SETTINGS_HEADER).ok().flatten();
-    let (choice, algorithm) = twilio::key_choice(settings.as_deref())?;
-    let account = match payload {
-        Payload::Form(f) => f.get("AccountSid").or(params.get("AccountSid")),
-        _ => params.get("AccountSid"),
-    };
-    let key = signing_key(env, &choice, account).ok_or(SignatureError::UnknownKey)?;
+    let mut names = named(&params, Source::Query);
+    let json_account;
+    match payload {
+        Payload::Form(f) => names.extend(named(f, Source::Body)),
+        Payload::Json(_) => {
+            // A JSON body names its account as a top-level string.
+            json_account = serde_json::from_slice::<serde_json::Value>(&body)
+                .ok()
+                .and_then(|v| v.get("AccountSid")?.as_str().map(str::to_string));
+            if let Some(a) = &json_account {
+                names.push((Source::Body, a.as_str()));
+            }
+        }
+        Payload::Query => {}
+    }
+    let account = account::of_webhook(names).map_err(|e| Refusal::new(403, e.to_string()))?;
+    let settings_header = req.headers().get(twilio::SETTINGS_HEADER).ok().flatten();
+    let (choice, algorithm) = twilio::key_choice(settings_header.as_deref())?;
+    let key = signing_key(env, &choice, &account)?;
     twilio::validate(&url, payload, &signature, key.as_bytes(), algorithm)?;
 
     if let Payload::Form(f) = payload {
         params.extend(f.clone());
     }
-    Ok(Webhook { params })
+    Ok(Webhook { params, account })
 }
 
-/// The body, refused over `MAX_BODY_BYTES` (by its declared length first,
-/// so an oversized upload is not read at all). A GET has none.
-async fn read_body(req: &mut Request) -> Result<Vec<u8>, Refusal> {
+/// Every `AccountSid` in `p`, with where it was found.
+fn named(p: &Params, source: Source) -> Vec<(Source, &str)> {
+    p.iter()
+        .filter(|(k, _)| *k == "AccountSid")
+        .map(|(_, v)| (source, v))
+        .collect()
+}
+
+/// The body, refused over `cap` bytes. A declared length over the cap is
+/// refused before reading; a body without one (chunked) is read as a stream
+/// and cut off as soon as it passes the cap, so it never sits in memory
+/// whole. A GET has none.
+pub async fn read_body(req: &mut Request, cap: usize) -> Result<Vec<u8>, Refusal> {
     let declared = req
         .headers()
         .get("Content-Length")
         .ok()
         .flatten()
         .and_then(|v| v.parse::<usize>().ok());
-    if declared.is_some_and(|n| n > MAX_BODY_BYTES) {
-        return Err(too_large());
+    if declared.is_some_and(|n| n > cap) {
+        return Err(too_large(cap));
     }
     if req.method() == Method::Get {
         return Ok(Vec::new());
     }
-    let body = req
-        .bytes()
-        .await
-        .map_err(|_| Refusal::new(400, "could not read the request body"))?;
-    if body.len() > MAX_BODY_BYTES {
-        return Err(too_large());
+    let unreadable = |_| Refusal::new(400, "could not read the request body");
+    let Some(stream) = req.inner().body() else {
+        return Ok(Vec::new());
+    };
+    let reader: JsValue = call(&stream, "getReader", &[]).map_err(unreadable)?;
+    let mut body = Vec::new();
+    loop {
+        let promise: js_sys::Promise = call(&reader, "read", &[]).map_err(unreadable)?.into();
+        let chunk = JsFuture::from(promise).await.map_err(unreadable)?;
+        let done = Reflect::get(&chunk, &"done".into()).map_err(unreadable)?;
+        if done.is_truthy() {
+            return Ok(body);
+        }
+        let value = Reflect::get(&chunk, &"value".into()).map_err(unreadable)?;
+        let bytes = js_sys::Uint8Array::new(&value);
+        if body.len() + bytes.length() as usize > cap {
+            let _ = call(&reader, "cancel", &[]);
+            return Err(too_large(cap));
+        }
+        body.extend_from_slice(&bytes.to_vec());
     }
-    Ok(body)
 }
 
-fn too_large() -> Refusal {
-    Refusal::new(
-        413,
-        format!("request body over {} KiB", MAX_BODY_BYTES / 1024),
-    )
+fn call(target: &JsValue, method: &str, args: &[JsValue]) -> Result<JsValue, JsValue> {
+    let f: js_sys::Function = Reflect::get(target, &method.into())?.dyn_into()?;
+    f.apply(target, &args.iter().collect::<js_sys::Array>())
+}
+
+fn too_large(cap: usize) -> Refusal {
+    let size = if cap >= 1024 * 1024 {
+        format!("{} MiB", cap / (1024 * 1024))
+    } else {
+        format!("{} KiB", cap / 1024)
+    };
+    Refusal::new(413, format!("request body over {size}"))
 }
 
 /// The URL Twilio signed. Behind a proxy or on a custom domain the worker sees
@@ -136,10 +190,7 @@ fn signed_url(req: &Request, env: &Env) -> Result<String, String> {
     let seen = req
         .url()
         .map_err(|_| "unreadable request URL".to_string())?;
-    let base = env
-        .var("PUBLIC_BASE_URL")
-        .map(|v| v.to_string())
-        .unwrap_or_default();
+    let base = settings::var(env, "PUBLIC_BASE_URL").unwrap_or_default();
     let base = base.trim().trim_end_matches('/');
     if base.is_empty() {
         return Ok(seen.to_string());
@@ -153,50 +204,44 @@ fn signed_url(req: &Request, env: &Env) -> Result<String, String> {
 }
 
 /// Subaccounts sign with their own auth token (`TWILIO_AUTH_TOKEN_<AccountSid>`);
-/// the main account with `TWILIO_AUTH_TOKEN`. Shared keys are
-/// `TWILIO_SHARED_KEY_<key id>`: several can be live during a rotation.
-fn signing_key(env: &Env, choice: &KeyChoice, account: Option<&str>) -> Option<String> {
-    let secret = |name: &str| {
-        env.secret(name)
-            .ok()
-            .map(|s| s.to_string())
-            .filter(|s| !s.is_empty())
-    };
+/// the main account with `TWILIO_AUTH_TOKEN`. A shared key
+/// (`TWILIO_SHARED_KEY_<key id>`, several live during a rotation) signs only
+/// for the accounts it lists.
+fn signing_key(env: &Env, choice: &KeyChoice, account: &AccountSid) -> Result<String, Refusal> {
     match choice {
-        KeyChoice::SharedKey { id } => secret(&format!("TWILIO_SHARED_KEY_{id}")),
-        KeyChoice::AuthToken => auth_token(env, account.unwrap_or("")),
+        KeyChoice::SharedKey { id } => {
+            let (key, accounts) =
+                settings::shared_key(env, id).ok_or(SignatureError::UnknownKey)?;
+            if accounts.iter().any(|a| a == account.as_str()) {
+                Ok(key)
+            } else {
+                Err(Refusal::new(
+                    403,
+                    "this shared key does not sign for this account",
+                ))
+            }
+        }
+        KeyChoice::AuthToken => {
+            Ok(settings::auth_token(env, account).ok_or(SignatureError::UnknownKey)?)
+        }
     }
-}
-
-/// The auth token of `account`: its own secret if it has one, else the main
-/// account's. Also the REST API password for that account.
-pub fn auth_token(env: &Env, account: &str) -> Option<String> {
-    let secret = |name: &str| {
-        env.secret(name)
-            .ok()
-            .map(|s| s.to_string())
-            .filter(|s| !s.is_empty())
-    };
-    Some(account)
-        .filter(|sid| is_account_sid(sid))
-        .and_then(|sid| secret(&format!("TWILIO_AUTH_TOKEN_{sid}")))
-        .or_else(|| secret("TWILIO_AUTH_TOKEN"))
-}
-
-pub fn is_account_sid(s: &str) -> bool {
-    s.len() == 34 && s.starts_with("AC") && s[2..].bytes().all(|b| b.is_ascii_hexdigit())
 }
 
 /// A verified MessageBird request: query and body parameters (form or JSON).
 pub struct Signed {
     pub params: Params,
+    /// Set when the replay check could not be made (the request was let
+    /// through, so a caller is never dropped for our failure).
+    pub warning: Option<String>,
 }
+
+/// Seconds of clock skew a MessageBird token is allowed.
+const MB_LEEWAY_SECS: u64 = 1;
 
 /// Reads and verifies a MessageBird webhook (`MessageBird-Signature-JWT`,
 /// HS256 with `MESSAGEBIRD_SIGNING_KEY`, over the exact URL and body).
 pub async fn messagebird(req: &mut Request, env: &Env) -> Result<Signed, Refusal> {
-    use crate::signature::messagebird as mb;
-    let body = read_body(req).await?;
+    let body = read_body(req, MAX_BODY_BYTES).await?;
     let url = signed_url(req, env).map_err(|e| Refusal::new(400, e))?;
     let token = req
         .headers()
@@ -204,15 +249,12 @@ pub async fn messagebird(req: &mut Request, env: &Env) -> Result<Signed, Refusal
         .ok()
         .flatten()
         .ok_or_else(|| Refusal::new(403, format!("missing {} header", mb::HEADER)))?;
-    let key = env
-        .secret("MESSAGEBIRD_SIGNING_KEY")
-        .map(|s| s.to_string())
-        .ok()
-        .filter(|s| !s.is_empty())
+    let key = settings::secret(env, "MESSAGEBIRD_SIGNING_KEY")
         .ok_or_else(|| Refusal::new(403, "no signing key for this request"))?;
-    let now = (worker::js_sys::Date::now() / 1000.0) as u64;
-    mb::verify(&token, key.as_bytes(), &url, &body, now, 1)
+    let now = clock::now_ms() / 1000;
+    let verified = mb::verify(&token, key.as_bytes(), &url, &body, now, MB_LEEWAY_SECS)
         .map_err(|e| Refusal::new(403, e.to_string()))?;
+    let warning = once(env, &verified).await?;
     let query = url.split_once('?').map(|(_, q)| q).unwrap_or("");
     let mut params = Params::parse(query).map_err(|e| Refusal::new(400, e.to_string()))?;
     if !body.is_empty() {
@@ -231,5 +273,30 @@ pub async fn messagebird(req: &mut Request, env: &Env) -> Result<Signed, Refusal
             params.extend(Params::parse(text).map_err(|e| Refusal::new(400, e.to_string()))?);
         }
     }
-    Ok(Signed { params })
+    Ok(Signed { params, warning })
+}
+
+/// A token is accepted once: its `jti` is held in its own ledger for as long
+/// as the token could still verify, so a captured request cannot be played
+/// again, at this edge location or any other.
+async fn once(env: &Env, verified: &mb::Verified) -> Result<Option<String>, Refusal> {
+    let holder = match clock::random_bytes(8) {
+        Ok(b) => b.iter().map(|b| format!("{b:02x}")).collect::<String>(),
+        Err(e) => return Ok(Some(format!("replay check skipped: {e}"))),
+    };
+    let until_ms = verified
+        .expires_at
+        .saturating_add(MB_LEEWAY_SECS + 1)
+        .saturating_mul(1000);
+    let claim = Op::Claim {
+        key: "seen".into(),
+        holder,
+        until_ms: Some(until_ms),
+    };
+    match ask_ledger(env, &scope::token(&verified.jti), &claim).await {
+        Ok(Reply::Claimed) => Ok(None),
+        Ok(Reply::Held { .. }) => Err(Refusal::new(403, "this token was already used")),
+        Ok(other) => Ok(Some(format!("replay check skipped: ledger said {other:?}"))),
+        Err(e) => Ok(Some(format!("replay check skipped: {e}"))),
+    }
 }

@@ -34,3 +34,30 @@ impl Line {
 pub fn now_ms() -> f64 {
     worker::js_sys::Date::now()
 }
+
+/// `text` with every run of five or more digits cut to its last four
+/// (`+14155550100` -> `+***0100`): for text we did not write ourselves, such
+/// as a panic's message, which may quote a phone number from the input.
+pub fn mask_digits(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut run = String::new();
+    let flush = |run: &mut String, out: &mut String| {
+        if run.len() > 4 {
+            out.push_str("***");
+            out.push_str(&run[run.len() - 4..]);
+        } else {
+            out.push_str(run);
+        }
+        run.clear();
+    };
+    for c in text.chars() {
+        if c.is_ascii_digit() {
+            run.push(c);
+        } else {
+            flush(&mut run, &mut out);
+            out.push(c);
+        }
+    }
+    flush(&mut run, &mut out);
+    out
+}

@@ -2,19 +2,26 @@
 //! pool's allocator), and the proxy numbers' webhooks for Twilio and
 //! MessageBird, which read one KV index entry and never the allocator.
 
-use super::allocator::{index_key, Indexed};
+use super::allocator::{
+    self, Carrier, CreateSession, Indexed, NumberSettings, Settings, SettingsPatch,
+};
 use super::api::{fail, Failure, Reply};
 use super::intake::Webhook;
+use super::ledger::{ask_ledger, scope};
 use super::log::Line;
-use super::{clock, rest, store, KV_BINDING};
+use super::objects::ask;
+use super::{clock, outbound, rest, settings, store, KV_BINDING};
+use crate::account::AccountSid;
+use crate::body;
 use crate::form::Params;
+use crate::ledger::{Op, Reply as Ledger};
 use crate::masking::{route, Route, Session};
 use crate::outcome::{AfterDial, Connect, Outcome, Prompt, Target};
 use crate::phone::{Party, E164};
+use serde::Deserialize;
 use serde_json::{json, Value};
-use worker::{kv::KvStore, Env, Method, Request, RequestInit};
-
-pub const ALLOCATOR_BINDING: &str = "POOL_ALLOCATOR";
+use std::collections::BTreeMap;
+use worker::{kv::KvStore, Env, Method};
 
 /// What a caller with no session hears (`MASKING_UNKNOWN_MESSAGE`). A caller
 /// we cannot place has no pool to take settings from, so it is per deployment.
@@ -29,91 +36,114 @@ const EXPIRED: (&str, &str) = (
 );
 
 fn message(env: &Env, (var, default): (&str, &str)) -> String {
-    env.var(var)
-        .map(|v| v.to_string())
-        .ok()
-        .filter(|v| !v.trim().is_empty())
-        .unwrap_or_else(|| default.to_string())
+    settings::var(env, var).unwrap_or_else(|| default.to_string())
+}
+
+fn check_pool_name(pool: &str) -> Result<(), Failure> {
+    let ok = !pool.is_empty()
+        && pool.len() <= 64
+        && pool
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    if ok {
+        Ok(())
+    } else {
+        Err(fail(
+            400,
+            "pool names are letters, digits, - and _ (at most 64)",
+        ))
+    }
 }
 
 /// Sends `method path` with `body` to the allocator of `account`'s `pool`.
-async fn allocator(
+async fn allocator<B: serde::Serialize>(
     env: &Env,
-    account: &str,
+    account: &AccountSid,
     pool: &str,
     method: Method,
     path: &str,
-    body: Option<Value>,
+    body: Option<&B>,
 ) -> Reply {
-    if pool.is_empty()
-        || pool.len() > 64
-        || !pool
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-    {
-        return Err(fail(
-            400,
-            "pool names are letters, digits, - and _ (at most 64)",
-        ));
+    check_pool_name(pool)?;
+    let name = format!("{account}:{pool}");
+    let (status, answer) = ask_pool(env, &name, account, pool, method, path, body).await?;
+    match answer {
+        Ok(value) => Ok((status, value)),
+        Err(value) => {
+            let msg = value
+                .get("error")
+                .and_then(Value::as_str)
+                .unwrap_or("allocator error")
+                .to_string();
+            Err(match value.get("detail") {
+                Some(d) if !d.is_null() => Failure::with(status, msg, d.clone()),
+                _ => fail(status, msg),
+            })
+        }
     }
-    let ns = env
-        .durable_object(ALLOCATOR_BINDING)
-        .map_err(|e| fail(503, format!("allocator binding: {e}")))?;
-    let stub = ns
-        .id_from_name(&format!("{account}:{pool}"))
-        .and_then(|id| id.get_stub())
-        .map_err(|e| fail(503, format!("allocator: {e}")))?;
-    let body = body.unwrap_or(json!({}));
-    let headers = worker::Headers::new();
-    headers
-        .set("X-Pool-Account", account)
-        .map_err(|e| fail(500, e.to_string()))?;
-    headers
-        .set("X-Pool-Name", pool)
-        .map_err(|e| fail(500, e.to_string()))?;
-    let mut init = RequestInit::new();
-    init.with_method(method.clone()).with_headers(headers);
-    if method != Method::Get {
-        init.with_body(Some(body.to_string().into()));
-    }
-    let req = Request::new_with_init(&format!("https://allocator{path}"), &init)
-        .map_err(|e| fail(500, e.to_string()))?;
-    let mut resp = stub
-        .fetch_with_request(req)
+}
+
+async fn ask_pool<B: serde::Serialize>(
+    env: &Env,
+    name: &str,
+    account: &AccountSid,
+    pool: &str,
+    method: Method,
+    path: &str,
+    body: Option<&B>,
+) -> Result<(u16, Result<Value, Value>), Failure> {
+    let headers = [("X-Pool-Account", account.as_str()), ("X-Pool-Name", pool)];
+    ask::<B, Value>(env, allocator::BINDING, name, method, path, body, &headers)
         .await
-        .map_err(|e| fail(503, format!("allocator: {e}")))?;
-    let status = resp.status_code();
-    let value: Value = resp
-        .json()
-        .await
-        .map_err(|e| fail(503, format!("allocator answer: {e}")))?;
-    if (200..300).contains(&status) {
-        Ok((status, value))
-    } else {
-        let msg = value
-            .get("error")
-            .and_then(Value::as_str)
-            .unwrap_or("allocator error")
-            .to_string();
-        Err(match value.get("detail") {
-            Some(d) if !d.is_null() => Failure::with(status, msg, d.clone()),
-            _ => fail(status, msg),
-        })
-    }
+        .map_err(|e| fail(503, e))
+}
+
+/// `POST …/sessions`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewSessionRequest {
+    a: String,
+    b: String,
+    #[serde(default)]
+    ttl_secs: Option<u32>,
+    #[serde(default)]
+    market: Option<String>,
+    #[serde(default)]
+    labels: BTreeMap<String, String>,
+    /// Texts sent to each party from the proxy number once the session exists.
+    #[serde(default)]
+    notify: Option<Notify>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Notify {
+    #[serde(default)]
+    a: Option<String>,
+    #[serde(default)]
+    b: Option<String>,
+}
+
+fn party(field: &str, raw: &str) -> Result<E164, Failure> {
+    crate::phone::parse_typed(raw, None)
+        .map_err(|e| Failure::with(422, format!("{field}: {e}"), json!({ "field": field })))
 }
 
 /// `/api/v1/accounts/{AccountSid}/pools/{pool}/...`
 pub async fn api(
     env: &Env,
-    account: &str,
+    kv: &KvStore,
+    account: &AccountSid,
     pool: &str,
     method: Method,
     rest_path: &[&str],
     body: Option<Value>,
 ) -> Reply {
+    let body = body.unwrap_or_else(body::empty);
     match (&method, rest_path) {
         (Method::Post, ["sessions"]) => {
-            let mut body = body.unwrap_or(json!({}));
+            let new: NewSessionRequest = body::from_value(&body)?;
+            let (a, b) = (party("a", &new.a)?, party("b", &new.b)?);
             let id = format!(
                 "KS{}",
                 clock::random_bytes(16)
@@ -122,84 +152,151 @@ pub async fn api(
                     .map(|b| format!("{b:02x}"))
                     .collect::<String>()
             );
-            // Parties may be typed in any spelling; the allocator takes E.164.
-            for k in ["a", "b"] {
-                let raw = body
-                    .get(k)
-                    .and_then(Value::as_str)
-                    .ok_or_else(|| fail(400, format!("{k} is required")))?;
-                let n = crate::phone::parse_typed(raw, None)
-                    .map_err(|e| fail(400, format!("{k}: {e}")))?;
-                body[k] = json!(n);
-            }
-            body["id"] = json!(id);
-            let notify = body.get("notify").cloned();
-            if let Some(o) = body.as_object_mut() {
-                o.remove("notify");
-            }
-            let (status, session) =
-                allocator(env, account, pool, Method::Post, "/sessions", Some(body)).await?;
-            let texted = match notify {
-                Some(n) => Some(text_parties(env, account, &session, &n).await),
-                None => None,
+            let create = CreateSession {
+                id,
+                a,
+                b,
+                ttl_secs: new.ttl_secs,
+                market: new.market,
+                labels: new.labels,
+                outbound: outbound::config(kv, account).await?,
             };
+            let (status, session) =
+                allocator(env, account, pool, Method::Post, "/sessions", Some(&create)).await?;
             let mut out = json!({ "session": session });
-            if let Some(t) = texted {
-                out["notified"] = t;
+            if let Some(n) = new.notify {
+                out["notified"] = text_parties(env, account, &session, &n).await;
             }
             Ok((status, out))
         }
         (Method::Get, ["sessions"]) => {
-            allocator(env, account, pool, Method::Get, "/sessions", None).await
+            allocator::<()>(env, account, pool, Method::Get, "/sessions", None).await
         }
         (Method::Get, ["sessions", id]) => {
+            let path = format!("/sessions/{}", session_id(id)?);
+            allocator::<()>(env, account, pool, Method::Get, &path, None).await
+        }
+        (Method::Post, ["sessions", id, "end"]) => {
+            let path = format!("/sessions/{}/end", session_id(id)?);
+            allocator(env, account, pool, Method::Post, &path, Some(&json!({}))).await
+        }
+        (Method::Get, ["numbers"]) => {
+            allocator::<()>(env, account, pool, Method::Get, "/numbers", None).await
+        }
+        (Method::Put, ["numbers", n]) => {
+            let settings: NumberSettings = body::from_value(&body)?;
+            let number =
+                crate::phone::parse_typed(n, None).map_err(|e| fail(400, format!("{n:?}: {e}")))?;
+            add_number(env, account, pool, &number, &settings).await
+        }
+        (Method::Delete, ["numbers", n]) => {
+            let number =
+                crate::phone::parse_typed(n, None).map_err(|e| fail(400, format!("{n:?}: {e}")))?;
+            let path = format!("/numbers/{number}");
+            allocator(env, account, pool, Method::Delete, &path, Some(&json!({}))).await
+        }
+        (Method::Get, ["settings"]) => {
+            allocator::<()>(env, account, pool, Method::Get, "/settings", None).await
+        }
+        (Method::Put, ["settings"]) => {
+            let settings: Settings = body::from_value(&body)?;
             allocator(
                 env,
                 account,
                 pool,
-                Method::Get,
-                &format!("/sessions/{id}"),
-                None,
+                Method::Put,
+                "/settings",
+                Some(&settings),
             )
             .await
         }
-        (Method::Post, ["sessions", id, "end"]) => {
+        (Method::Patch, ["settings"]) => {
+            let patch: SettingsPatch = body::from_value(&body)?;
+            allocator(env, account, pool, Method::Patch, "/settings", Some(&patch)).await
+        }
+        (Method::Post, ["reindex"]) => {
+            body::from_value::<Empty>(&body)?;
             allocator(
                 env,
                 account,
                 pool,
                 Method::Post,
-                &format!("/sessions/{id}/end"),
-                None,
+                "/reindex",
+                Some(&json!({})),
             )
             .await
-        }
-        (Method::Get, ["numbers"]) => {
-            allocator(env, account, pool, Method::Get, "/numbers", None).await
-        }
-        (Method::Put, ["numbers", n]) | (Method::Delete, ["numbers", n]) => {
-            let number =
-                crate::phone::parse_typed(n, None).map_err(|e| fail(400, format!("{n:?}: {e}")))?;
-            allocator(
-                env,
-                account,
-                pool,
-                method.clone(),
-                &format!("/numbers/{number}"),
-                body,
-            )
-            .await
-        }
-        (Method::Put, ["settings"]) => {
-            allocator(env, account, pool, Method::Put, "/settings", body).await
         }
         (Method::Get, ["report"]) => Err(fail(400, "use /report?a=&b=&market=")),
         _ => Err(fail(404, "no such API route")),
     }
 }
 
+/// A request that takes no fields.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Empty {}
+
+fn session_id(id: &str) -> Result<&str, Failure> {
+    let ok =
+        id.len() == 34 && id.starts_with("KS") && id.bytes().skip(2).all(|b| b.is_ascii_hexdigit());
+    if ok {
+        Ok(id)
+    } else {
+        Err(fail(404, format!("no session {id:?}")))
+    }
+}
+
+/// A number serves one pool in the whole deployment: two pools (of one
+/// account or two) sharing it would both route its calls. The number's
+/// ledger records which pool has it, atomically.
+async fn add_number(
+    env: &Env,
+    account: &AccountSid,
+    pool: &str,
+    number: &E164,
+    settings: &NumberSettings,
+) -> Reply {
+    check_pool_name(pool)?;
+    let holder = allocator::holder(account, pool);
+    let claim = Op::Claim {
+        key: "pool".into(),
+        holder: holder.clone(),
+        until_ms: None,
+    };
+    match ask_ledger(env, &scope::number(number), &claim)
+        .await
+        .map_err(|e| fail(503, e))?
+    {
+        Ledger::Claimed => {}
+        Ledger::Held { holder } => {
+            // Another tenant's pool is not named to this one.
+            let msg = match holder.split_once('/') {
+                Some((a, p)) if a == account.as_str() => {
+                    format!("{number} is already in pool {p:?}; remove it there first")
+                }
+                _ => format!("{number} is already in a pool of another account"),
+            };
+            return Err(fail(409, msg));
+        }
+        other => return Err(fail(503, format!("ledger: unexpected {other:?}"))),
+    }
+    let path = format!("/numbers/{number}");
+    let added = allocator(env, account, pool, Method::Put, &path, Some(settings)).await;
+    if let Err(Failure(status, ..)) = &added {
+        // Not added (and not already there): the number is free again.
+        if *status != 409 {
+            let release = Op::Release {
+                key: "pool".into(),
+                holder,
+            };
+            let _ = ask_ledger(env, &scope::number(number), &release).await;
+        }
+    }
+    added
+}
+
 /// `GET …/pools/{pool}/report?a=&b=&market=`
-pub async fn report(env: &Env, account: &str, pool: &str, query: &Params) -> Reply {
+pub async fn report(env: &Env, account: &AccountSid, pool: &str, query: &Params) -> Reply {
     let num = |k: &str| -> Result<String, Failure> {
         match query.get(k) {
             None | Some("") => Ok("-".into()),
@@ -213,11 +310,11 @@ pub async fn report(env: &Env, account: &str, pool: &str, query: &Params) -> Rep
         return Err(fail(400, "market has no /"));
     }
     let path = format!("/report/{}/{}/{market}", num("a")?, num("b")?);
-    allocator(env, account, pool, Method::Get, &path, None).await
+    allocator::<()>(env, account, pool, Method::Get, &path, None).await
 }
 
 /// Texts both parties from the proxy number, as the guide did on a new ride.
-async fn text_parties(env: &Env, account: &str, session: &Value, notify: &Value) -> Value {
+async fn text_parties(env: &Env, account: &AccountSid, session: &Value, notify: &Notify) -> Value {
     let (Some(proxy), Some(a), Some(b)) = (
         session.get("proxy").and_then(Value::as_str),
         session.get("a").and_then(Value::as_str),
@@ -230,11 +327,11 @@ async fn text_parties(env: &Env, account: &str, session: &Value, notify: &Value)
     };
     let url = format!(
         "{}/2010-04-01/Accounts/{account}/Messages.json",
-        rest::base(env, rest::API)
+        settings::base_url(env, rest::API)
     );
     let mut out = serde_json::Map::new();
-    for (party, to) in [("a", a), ("b", b)] {
-        let Some(text) = notify.get(party).and_then(Value::as_str) else {
+    for (party, to, text) in [("a", a, &notify.a), ("b", b, &notify.b)] {
+        let Some(text) = text else {
             continue;
         };
         let form = Params::from_pairs([("To", to), ("From", proxy), ("Body", text)]);
@@ -254,7 +351,7 @@ async fn lookup(kv: &KvStore, proxy: &E164, caller: &Party) -> Result<Option<Ind
     let Some(caller) = caller.number() else {
         return Ok(None);
     };
-    store::get_json::<Indexed>(kv, &index_key(proxy, caller))
+    store::get_json::<Indexed>(kv, &store::proxy_key(proxy, caller))
         .await
         .map_err(|e| e.to_string())
 }
@@ -319,8 +416,7 @@ pub async fn twilio_voice(
     let caller = Party::from_carrier(hook.get("From").unwrap_or(""), false);
     let kv = env.kv(KV_BINDING).map_err(|e| e.to_string())?;
     let found = lookup(&kv, &proxy, &caller).await?;
-    // A session belongs to one account; another account's webhook cannot use it.
-    let found = found.filter(|f| Some(f.account.as_str()) == hook.get("AccountSid"));
+    let found = found.filter(|f| serves_twilio(f, &hook.account));
     let (outcome, reason) = decide_call(env, found.as_ref(), &proxy, &caller, clock::now_ms());
     log.set("reason", reason);
     Ok(Some(outcome))
@@ -335,7 +431,7 @@ pub async fn twilio_sms(hook: &Webhook, env: &Env, log: &mut Line) -> Result<Out
     let kv = env.kv(KV_BINDING).map_err(|e| e.to_string())?;
     let found = lookup(&kv, &proxy, &sender)
         .await?
-        .filter(|f| Some(f.account.as_str()) == hook.get("AccountSid"));
+        .filter(|f| serves_twilio(f, &hook.account));
     match relay_target(found.as_ref(), &proxy, &sender) {
         Some(other) => {
             log.set("reason", "relayed");
@@ -350,6 +446,12 @@ pub async fn twilio_sms(hook: &Webhook, env: &Env, log: &mut Line) -> Result<Out
             Ok(Outcome::Text(None))
         }
     }
+}
+
+/// A session belongs to one account and one carrier: another account's
+/// webhook, or a MessageBird pool's session, is not this request's.
+fn serves_twilio(found: &Indexed, account: &AccountSid) -> bool {
+    found.carrier == Carrier::Twilio && found.account == account.as_str()
 }
 
 fn relay_target(found: Option<&Indexed>, proxy: &E164, sender: &Party) -> Option<E164> {
@@ -381,7 +483,9 @@ pub async fn messagebird_voice(
         return Ok(say(&message(env, UNKNOWN)));
     };
     let kv = env.kv(KV_BINDING).map_err(|e| e.to_string())?;
-    let found = lookup(&kv, &proxy, &caller).await?;
+    let found = lookup(&kv, &proxy, &caller)
+        .await?
+        .filter(|f| f.carrier == Carrier::Messagebird);
     let (outcome, reason) = decide_call(env, found.as_ref(), &proxy, &caller, clock::now_ms());
     log.set("reason", reason);
     Ok(outcome)
@@ -395,16 +499,16 @@ pub async fn messagebird_sms(params: &Params, env: &Env, log: &mut Line) -> Resu
     let sender = Party::from_carrier(params.get("originator").unwrap_or(""), true);
     let Some(proxy) = proxy else { return Ok(()) };
     let kv = env.kv(KV_BINDING).map_err(|e| e.to_string())?;
-    let found = lookup(&kv, &proxy, &sender).await?;
+    let found = lookup(&kv, &proxy, &sender)
+        .await?
+        .filter(|f| f.carrier == Carrier::Messagebird);
     let Some(other) = relay_target(found.as_ref(), &proxy, &sender) else {
         log.set("reason", "unknown_sender");
         return Ok(());
     };
-    let key = env
-        .secret("MESSAGEBIRD_ACCESS_KEY")
-        .map(|s| s.to_string())
-        .map_err(|_| "the MESSAGEBIRD_ACCESS_KEY secret is not set".to_string())?;
-    let base = rest::base(
+    let key = settings::secret(env, "MESSAGEBIRD_ACCESS_KEY")
+        .ok_or("the MESSAGEBIRD_ACCESS_KEY secret is not set")?;
+    let base = settings::base_url(
         env,
         ("MESSAGEBIRD_API_BASE", "https://rest.messagebird.com"),
     );

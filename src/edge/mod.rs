@@ -5,14 +5,18 @@ mod allocator;
 mod api;
 mod clock;
 mod intake;
+mod ledger;
 mod log;
 mod masking;
 mod notify;
+mod objects;
 mod outbound;
 mod respond;
 mod rest;
 mod screen;
+mod settings;
 mod store;
+mod tokens;
 
 use crate::fallback::FallbackPlan;
 use crate::outcome::Outcome;
@@ -21,6 +25,22 @@ use crate::voicemail;
 use intake::Webhook;
 use log::{now_ms, Line};
 use worker::{event, Context, Env, Method, Request, Response, Result};
+
+/// A panic must never be silent nor leak what caused it: it is logged as one
+/// JSON line, with every run of digits in its text cut to its last four (a
+/// panic's message may quote the input). The runtime then restarts the wasm
+/// instance, and the request that panicked gets the fallback answer from the
+/// entry module (`scripts/entry.mjs`).
+#[event(start)]
+fn start() {
+    std::panic::set_hook(Box::new(|info| {
+        let text = log::mask_digits(&info.to_string());
+        worker::console_error!(
+            "{}",
+            serde_json::json!({ "level": "panic", "error": text, "version": VERSION })
+        );
+    }));
+}
 
 pub const KV_BINDING: &str = "SWITCHBOARD";
 
@@ -116,7 +136,8 @@ async fn carrier(mut req: Request, env: Env, route: Carrier) -> Result<Response>
         Ok(hook) => hook,
         Err(refusal) => return refuse(refusal, &mut line, started),
     };
-    line.set("call", hook.get("CallSid").unwrap_or(""))
+    line.set("account", hook.account.as_str())
+        .set("call", hook.get("CallSid").unwrap_or(""))
         .set("from", masked(hook.get("From")))
         .set("to", masked(hook.get("To")));
     let answered = match route {
@@ -192,9 +213,24 @@ fn masked(raw: Option<&str>) -> String {
         .unwrap_or_default()
 }
 
-/// The deployment's fallback plan and what is wrong with its settings.
+/// The deployment's fallback plan and what is wrong with its settings. A
+/// forward target passes the toll-fraud guard like every number we dial: a
+/// premium or shared-cost `FALLBACK_FORWARD_TO` degrades to voicemail.
 fn plan(env: &Env) -> (FallbackPlan, Vec<String>) {
-    FallbackPlan::from_vars(|name| env.var(name).ok().map(|v| v.to_string()))
+    let (mut plan, mut warnings) =
+        FallbackPlan::from_vars(|name| env.var(name).ok().map(|v| v.to_string()));
+    if let crate::fallback::Then::Forward(n) = &plan.then {
+        use crate::outbound;
+        let guarded = outbound::classify(n)
+            .and_then(|d| outbound::check_for(None, std::slice::from_ref(n), &d));
+        if let Err(refused) = guarded {
+            warnings.push(format!(
+                "FALLBACK_FORWARD_TO: {refused}; taking voicemail instead"
+            ));
+            plan = plan.without_forward();
+        }
+    }
+    (plan, warnings)
 }
 
 fn fallback_plan(env: &Env, line: &mut Line) -> FallbackPlan {
@@ -219,12 +255,14 @@ async fn fallback_recorded(
     plan: &FallbackPlan,
     line: &mut Line,
 ) -> std::result::Result<Outcome, String> {
-    let message = voicemail::Message::from_recording(&hook.params, clock::now_ms(), "fallback")
+    let mut message = voicemail::Message::from_recording(&hook.params, clock::now_ms(), "fallback")
         .map_err(|e| format!("recording callback: {e}"))?;
+    message.account_sid = hook.account.to_string();
     line.set("recording", message.recording_sid.as_str());
+    let key = store::fallback_voicemail_key(&hook.account, &message.call_sid);
     let stored = async {
         let kv = env.kv(KV_BINDING).map_err(|e| e.to_string())?;
-        store::put_voicemail(&kv, &message)
+        store::put_json(&kv, &key, &message)
             .await
             .map_err(|e| e.to_string())
     };
@@ -249,6 +287,9 @@ async fn messagebird(mut req: Request, env: Env, voice: bool) -> Result<Response
         Ok(s) => s,
         Err(refusal) => return refuse(refusal, &mut line, started),
     };
+    if let Some(w) = &signed.warning {
+        line.set("error", w.as_str());
+    }
     let caller = if voice { "source" } else { "originator" };
     line.set(
         "from",

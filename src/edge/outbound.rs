@@ -5,37 +5,26 @@
 
 use super::api::{fail, Failure, Reply};
 use super::intake::Webhook;
+use super::ledger::{ask_ledger, scope};
 use super::log::Line;
-use super::{clock, rest, store, KV_BINDING};
+use super::{clock, rest, settings, store, KV_BINDING};
+use crate::account::AccountSid;
 use crate::form::Params;
-use crate::outbound::verification::{self, Channel, Next, Verdict};
+use crate::ledger::{Answer, Limit, Op, Reply as Ledger};
+use crate::outbound::verification::{self, Channel, Verdict};
 use crate::outbound::{self, Destination, Outbound, Pick, Refused};
 use crate::outcome::{AfterDial, Connect, Outcome, Prompt, Target};
 use crate::phone::{Party, E164};
 use crate::render::twiml;
+use serde::Deserialize;
 use serde_json::{json, Value};
 use worker::{kv::KvStore, Env};
 
-const HOUR_MS: u64 = 3_600_000;
-
-pub fn config_key(account: &str) -> String {
-    format!("acct:{account}")
-}
-
-fn verification_key(account: &str, to: &E164) -> String {
-    format!("verify:{account}:{to}")
-}
-
-fn rate_keys(account: &str, to: &E164, now_ms: u64) -> [String; 2] {
-    let hour = now_ms / HOUR_MS;
-    [
-        format!("rate:{account}:{hour}:{to}"),
-        format!("rate:{account}:{hour}:*"),
-    ]
-}
-
-pub async fn config(kv: &KvStore, account: &str) -> Result<Option<Outbound>, store::StoreError> {
-    let key = config_key(account);
+pub async fn config(
+    kv: &KvStore,
+    account: &AccountSid,
+) -> Result<Option<Outbound>, store::StoreError> {
+    let key = store::outbound_key(account);
     match kv
         .get(&key)
         .cache_ttl(store::CONFIG_CACHE_SECS)
@@ -55,43 +44,54 @@ pub async fn config(kv: &KvStore, account: &str) -> Result<Option<Outbound>, sto
 /// Parse, the static guard, this hour's rate, then the pick. Counts the
 /// attempt when it is allowed.
 async fn clear(
-    kv: &KvStore,
-    account: &str,
+    env: &Env,
+    account: &AccountSid,
     config: &Outbound,
     to: &str,
 ) -> Result<(Destination, Pick), Guarded> {
     let dest = outbound::parse_destination(to, config.default_country.as_deref())
         .map_err(Guarded::Refused)?;
     outbound::check(config, &dest).map_err(Guarded::Refused)?;
-    let now = clock::now_ms();
-    let keys = rate_keys(account, &dest.number, now);
-    let counts = kv
-        .get_bulk(&keys)
-        .text()
-        .await
-        .map_err(|e| Guarded::Store(e.to_string()))?;
-    let count = |k: &str| {
-        counts
-            .get(k)
-            .cloned()
-            .flatten()
-            .and_then(|v| v.parse::<u32>().ok())
-            .unwrap_or(0)
-    };
-    let (to_dest, by_account) = (count(&keys[0]), count(&keys[1]));
-    outbound::check_rate(&config.guard, to_dest, by_account).map_err(Guarded::Refused)?;
-    // Counts race between simultaneous requests (KV has no increment): a
-    // burst can pass a few over the limit, never unboundedly.
-    for (key, n) in keys.iter().zip([to_dest, by_account]) {
-        kv.put(key, (n + 1).to_string())
-            .map_err(|e| Guarded::Store(e.to_string()))?
-            .expiration_ttl(2 * HOUR_MS / 1000)
-            .execute()
-            .await
-            .map_err(|e| Guarded::Store(e.to_string()))?;
-    }
+    count_call(env, account, config, dest.number.as_str()).await?;
     let pick = outbound::pick(config, &dest);
     Ok((dest, pick))
+}
+
+/// Counts one call to `destination` against the account's hourly limits,
+/// exactly: the account's ledger checks and counts in one step, so a burst
+/// of simultaneous requests gets exactly as many calls as the limit allows.
+async fn count_call(
+    env: &Env,
+    account: &AccountSid,
+    config: &Outbound,
+    destination: &str,
+) -> Result<(), Guarded> {
+    let guard = &config.guard;
+    let limits = vec![
+        Limit {
+            key: format!("to:{destination}"),
+            limit: guard.max_calls_per_destination_per_hour,
+        },
+        Limit {
+            key: "account".into(),
+            limit: guard.max_calls_per_account_per_hour,
+        },
+    ];
+    match ask_ledger(env, &scope::rate(account), &Op::Take { limits })
+        .await
+        .map_err(Guarded::Store)?
+    {
+        Ledger::Taken { .. } => Ok(()),
+        Ledger::Limited { key, limit } => Err(Guarded::Refused(Refused::RateLimited {
+            scope: if key == "account" {
+                "for the account"
+            } else {
+                "to one number"
+            },
+            limit,
+        })),
+        other => Err(Guarded::Store(format!("ledger: unexpected {other:?}"))),
+    }
 }
 
 enum Guarded {
@@ -112,11 +112,11 @@ impl From<Guarded> for Failure {
     }
 }
 
-/// `POST /voice/outbound`: a Client or SIP device dials `To`.
+/// `POST /voice/outbound`: a Client or SIP device dials `To`. Numbers and
+/// SIP URIs leave the system, so both pass the guard and the rate limits;
+/// a Client identity stays inside the account.
 pub async fn voice(hook: &Webhook, env: &Env, log: &mut Line) -> Result<Option<Outcome>, String> {
-    let Some(account) = hook.get("AccountSid") else {
-        return Ok(None);
-    };
+    let account = &hook.account;
     let to = hook.get("To").unwrap_or("").trim();
     let connect = |target: Target, caller_id: Option<E164>| {
         Outcome::Connect(Connect {
@@ -128,10 +128,9 @@ pub async fn voice(hook: &Webhook, env: &Env, log: &mut Line) -> Result<Option<O
             after: AfterDial::Hangup,
         })
     };
-    match Party::from_carrier(to, false) {
-        Party::Client(id) => return Ok(Some(connect(Target::Client(id), None))),
-        Party::Sip(uri) => return Ok(Some(connect(Target::Sip(uri), None))),
-        _ => {}
+    let party = Party::from_carrier(to, false);
+    if let Party::Client(id) = party {
+        return Ok(Some(connect(Target::Client(id), None)));
     }
     let kv = env.kv(KV_BINDING).map_err(|e| e.to_string())?;
     let Some(config) = config(&kv, account).await.map_err(|e| e.to_string())? else {
@@ -140,15 +139,21 @@ pub async fn voice(hook: &Webhook, env: &Env, log: &mut Line) -> Result<Option<O
             "Outbound calls are not set up for this account.",
         )));
     };
-    match clear(&kv, account, &config, to).await {
-        Ok((dest, pick)) => {
+    let cleared = match party {
+        Party::Sip(uri) => match outbound::check_sip(&config.guard, &uri) {
+            Err(r) => Err(Guarded::Refused(r)),
+            Ok(()) => count_call(env, account, &config, &uri)
+                .await
+                .map(|()| connect(Target::Sip(uri), None)),
+        },
+        _ => clear(env, account, &config, to).await.map(|(dest, pick)| {
             log.set("dialled", dest.number.masked())
                 .set("caller_id", pick.caller_id.masked());
-            Ok(Some(connect(
-                Target::Number(dest.number),
-                Some(pick.caller_id),
-            )))
-        }
+            connect(Target::Number(dest.number), Some(pick.caller_id))
+        }),
+    };
+    match cleared {
+        Ok(outcome) => Ok(Some(outcome)),
         Err(Guarded::Refused(r)) => {
             log.set("refused", r.to_string());
             Ok(Some(refusal(
@@ -163,20 +168,7 @@ fn refusal(text: &str) -> Outcome {
     Outcome::Goodbye(vec![Prompt::say(text)])
 }
 
-/// The account named in a JSON body or query, validated.
-fn account_of(v: Option<&str>) -> Result<&str, Failure> {
-    let a = v.ok_or_else(|| fail(400, "account (an AccountSid) is required"))?;
-    if super::intake::is_account_sid(a) {
-        Ok(a)
-    } else {
-        Err(fail(
-            400,
-            format!("{a:?} is not an account SID (AC and 32 hex digits)"),
-        ))
-    }
-}
-
-async fn required_config(kv: &KvStore, account: &str) -> Result<Outbound, Failure> {
+async fn required_config(kv: &KvStore, account: &AccountSid) -> Result<Outbound, Failure> {
     config(kv, account).await?.ok_or_else(|| {
         fail(
             404,
@@ -185,23 +177,22 @@ async fn required_config(kv: &KvStore, account: &str) -> Result<Outbound, Failur
     })
 }
 
-pub async fn get_config(kv: &KvStore, account: &str) -> Reply {
+pub async fn get_config(kv: &KvStore, account: &AccountSid) -> Reply {
     Ok((
         200,
         serde_json::to_value(required_config(kv, account).await?).unwrap_or_default(),
     ))
 }
 
-pub async fn put_config(kv: &KvStore, account: &str, text: &str) -> Reply {
-    let config = Outbound::from_json(text).map_err(|e| fail(400, e.to_string()))?;
-    store::put_json(kv, &config_key(account), &config).await?;
+pub async fn put_config(kv: &KvStore, account: &AccountSid, text: &str) -> Reply {
+    let config = Outbound::from_json(text)?;
+    store::put_json(kv, &store::outbound_key(account), &config).await?;
     Ok((200, serde_json::to_value(&config).unwrap_or_default()))
 }
 
-/// `GET /api/v1/caller-id?account=AC…&to=…`: the pick and the rule. Does not
-/// count against the rate limit (nothing is called).
-pub async fn caller_id(kv: &KvStore, query: &Params) -> Reply {
-    let account = account_of(query.get("account"))?;
+/// `GET …/caller-id?to=…`: the pick and the rule. Does not count against
+/// the rate limit (nothing is called).
+pub async fn caller_id(kv: &KvStore, account: &AccountSid, query: &Params) -> Reply {
     let to = query.get("to").ok_or_else(|| fail(400, "to is required"))?;
     let config = required_config(kv, account).await?;
     let dest = outbound::parse_destination(to, config.default_country.as_deref())
@@ -223,35 +214,50 @@ fn picked(mut fields: Value, pick: &Pick) -> Value {
     fields
 }
 
-/// `POST /api/v1/calls`: `{account, to, message | url | flow_sid, parameters?}`.
-pub async fn start_call(env: &Env, kv: &KvStore, body: &Value) -> Reply {
-    let field = |k: &str| body.get(k).and_then(Value::as_str);
-    let account = account_of(field("account"))?;
-    let to = field("to").ok_or_else(|| fail(400, "to is required"))?;
-    let what = match (field("message"), field("url"), field("flow_sid")) {
+/// `POST …/calls`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CallRequest {
+    to: String,
+    #[serde(default)]
+    message: Option<String>,
+    #[serde(default)]
+    url: Option<String>,
+    #[serde(default)]
+    flow_sid: Option<String>,
+    /// Handed to the Studio Flow as its `Parameters`.
+    #[serde(default)]
+    parameters: Option<serde_json::Map<String, Value>>,
+}
+
+/// `POST …/calls`: `{to, message | url | flow_sid, parameters?}`.
+pub async fn start_call(env: &Env, kv: &KvStore, account: &AccountSid, body: CallRequest) -> Reply {
+    let to = body.to.as_str();
+    let what = match (&body.message, &body.url, &body.flow_sid) {
         (Some(m), None, None) => What::Say(m),
         (None, Some(u), None) if u.starts_with("https://") || u.starts_with("http://") => {
             What::Url(u)
         }
-        (None, None, Some(f)) if f.starts_with("FW") => What::Flow(f),
-        (None, Some(_), None) => return Err(fail(400, "url must be an http(s) URL")),
-        (None, None, Some(_)) => return Err(fail(400, "flow_sid is a Studio Flow SID (FW…)")),
+        (None, None, Some(f)) if outbound::is_flow_sid(f) => What::Flow(f),
+        (None, Some(_), None) => return Err(field_error("url", "must be an http(s) URL")),
+        (None, None, Some(_)) => {
+            return Err(field_error(
+                "flow_sid",
+                "a Studio Flow SID: FW and 32 hex digits",
+            ))
+        }
         _ => return Err(fail(400, "give exactly one of message, url, flow_sid")),
     };
     let config = required_config(kv, account).await?;
     let auth = rest::basic_auth(env, account)
         .ok_or_else(|| fail(503, "no credentials for this account"))?;
-    let (dest, pick) = clear(kv, account, &config, to).await?;
+    let (dest, pick) = clear(env, account, &config, to).await?;
     let (url, form) = match what {
         What::Flow(flow) => {
-            let parameters = body
-                .get("parameters")
-                .cloned()
-                .unwrap_or(json!({}))
-                .to_string();
+            let parameters = Value::Object(body.parameters.clone().unwrap_or_default()).to_string();
             let url = format!(
                 "{}/v2/Flows/{flow}/Executions",
-                rest::base(env, rest::STUDIO)
+                settings::base_url(env, rest::STUDIO)
             );
             (
                 url,
@@ -273,7 +279,7 @@ pub async fn start_call(env: &Env, kv: &KvStore, body: &Value) -> Reply {
             };
             let url = format!(
                 "{}/2010-04-01/Accounts/{account}/Calls.json",
-                rest::base(env, rest::API)
+                settings::base_url(env, rest::API)
             );
             (
                 url,
@@ -303,30 +309,33 @@ enum What<'a> {
     Flow(&'a str),
 }
 
-fn secret(env: &Env) -> Result<Vec<u8>, Failure> {
-    env.secret("CHALLENGE_SECRET")
-        .map(|s| s.to_string().into_bytes())
-        .ok()
-        .filter(|s| !s.is_empty())
-        .ok_or_else(|| fail(503, "the CHALLENGE_SECRET secret is not set"))
+fn field_error(field: &str, why: &str) -> Failure {
+    Failure::with(422, format!("{field}: {why}"), json!({ "field": field }))
 }
 
-/// `POST /api/v1/verifications`: `{account, to, channel: "voice"|"sms"}`.
-pub async fn send_code(env: &Env, kv: &KvStore, body: &Value) -> Reply {
-    let field = |k: &str| body.get(k).and_then(Value::as_str);
-    let account = account_of(field("account"))?;
-    let to = field("to").ok_or_else(|| fail(400, "to is required"))?;
-    let channel = match field("channel") {
-        Some("voice") => Channel::Voice,
-        Some("sms") => Channel::Sms,
-        _ => return Err(fail(400, "channel is voice or sms")),
-    };
+fn secret(env: &Env) -> Result<Vec<u8>, Failure> {
+    settings::challenge_secret(env)
+        .map(String::into_bytes)
+        .map_err(|e| fail(503, e))
+}
+
+/// `POST …/verifications`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CodeRequest {
+    to: String,
+    channel: Channel,
+}
+
+/// `POST …/verifications`: `{to, channel: "voice"|"sms"}`.
+pub async fn send_code(env: &Env, kv: &KvStore, account: &AccountSid, body: CodeRequest) -> Reply {
+    let (to, channel) = (body.to.as_str(), body.channel);
     let config = required_config(kv, account).await?;
     let settings = &config.verification;
     let secret = secret(env)?;
     let auth = rest::basic_auth(env, account)
         .ok_or_else(|| fail(503, "no credentials for this account"))?;
-    let (dest, pick) = clear(kv, account, &config, to).await?;
+    let (dest, pick) = clear(env, account, &config, to).await?;
     let random = clock::random_bytes(64).map_err(|e| fail(503, e))?;
     let code = verification::new_code(&random, settings.code_length)
         .ok_or_else(|| fail(503, "not enough randomness"))?;
@@ -340,7 +349,7 @@ pub async fn send_code(env: &Env, kv: &KvStore, body: &Value) -> Reply {
         settings.ttl_secs,
         settings.max_attempts,
     );
-    let api = rest::base(env, rest::API);
+    let api = settings::base_url(env, rest::API);
     let (url, form) = match channel {
         Channel::Sms => (
             format!("{api}/2010-04-01/Accounts/{account}/Messages.json"),
@@ -373,9 +382,11 @@ pub async fn send_code(env: &Env, kv: &KvStore, body: &Value) -> Reply {
             )
         }
     };
-    // Stored before sending, so an SMS reply that beats our answer still matches.
-    let key = verification_key(account, &dest.number);
-    store::put_json(kv, &key, &pending).await?;
+    // Kept before sending, so an SMS reply that beats our answer still matches.
+    let ledger = scope::verification(account, &dest.number);
+    ask_ledger(env, &ledger, &Op::Issue { pending })
+        .await
+        .map_err(|e| fail(503, e))?;
     if let Err(e) = rest::post(
         &url,
         "application/x-www-form-urlencoded",
@@ -384,7 +395,9 @@ pub async fn send_code(env: &Env, kv: &KvStore, body: &Value) -> Reply {
     )
     .await
     {
-        kv.delete(&key).await.map_err(store::StoreError::from)?;
+        ask_ledger(env, &ledger, &Op::Withdraw)
+            .await
+            .map_err(|e| fail(503, e))?;
         return Err(fail(502, format!("the code could not be sent: {e}")));
     }
     Ok((
@@ -393,27 +406,46 @@ pub async fn send_code(env: &Env, kv: &KvStore, body: &Value) -> Reply {
     ))
 }
 
-/// `POST /api/v1/verifications/check`: `{account, to, code}`.
-pub async fn check_code(env: &Env, kv: &KvStore, body: &Value) -> Reply {
-    let field = |k: &str| body.get(k).and_then(Value::as_str);
-    let account = account_of(field("account"))?;
-    let to = field("to").ok_or_else(|| fail(400, "to is required"))?;
-    let code = field("code").ok_or_else(|| fail(400, "code is required"))?;
+/// `POST …/verifications/check`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CheckRequest {
+    to: String,
+    code: String,
+}
+
+/// `POST …/verifications/check`: `{to, code}`. The code's ledger checks and
+/// counts the attempt in one step, so parallel guesses get no more tries
+/// than `max_attempts`, and a right code is approved once.
+pub async fn check_code(
+    env: &Env,
+    kv: &KvStore,
+    account: &AccountSid,
+    body: CheckRequest,
+) -> Reply {
     let config = required_config(kv, account).await?;
-    let dest = outbound::parse_destination(to, config.default_country.as_deref())
+    let dest = outbound::parse_destination(&body.to, config.default_country.as_deref())
         .map_err(|r| Failure::from(Guarded::Refused(r)))?;
-    let secret = secret(env)?;
-    let key = verification_key(account, &dest.number);
-    let pending = store::get_json(kv, &key).await?;
-    let (verdict, next) = verification::check(
-        pending.as_ref(),
-        &secret,
-        &dest.number,
-        code,
-        clock::now_ms(),
-    );
-    settle(kv, &key, next).await?;
+    let verdict = verify(env, account, &dest.number, Answer::Code(body.code))
+        .await
+        .map_err(|e| fail(503, e))?;
     Ok((200, verdict_json(&dest.number, &verdict)))
+}
+
+async fn verify(
+    env: &Env,
+    account: &AccountSid,
+    to: &E164,
+    answer: Answer,
+) -> Result<Verdict, String> {
+    let op = Op::Verify {
+        to: to.clone(),
+        answer,
+    };
+    match ask_ledger(env, &scope::verification(account, to), &op).await? {
+        Ledger::Verdict { verdict } => Ok(verdict),
+        other => Err(format!("ledger: unexpected {other:?}")),
+    }
 }
 
 fn verdict_json(to: &E164, verdict: &Verdict) -> Value {
@@ -425,53 +457,64 @@ fn verdict_json(to: &E164, verdict: &Verdict) -> Value {
     }
 }
 
-async fn settle(kv: &KvStore, key: &str, next: Next) -> Result<(), store::StoreError> {
-    match next {
-        Next::Keep(p) => store::put_json(kv, key, &p).await,
-        Next::Remove => kv.delete(key).await.map_err(store::StoreError::from),
-        Next::Unchanged => Ok(()),
-    }
-}
-
 /// `POST /sms/incoming`: a text to one of our numbers. A reply carrying the
 /// code pending for the sender approves it, as OrderUp's flow did.
 pub async fn sms_incoming(hook: &Webhook, env: &Env, log: &mut Line) -> Result<Outcome, String> {
-    let (Some(account), Some(from)) = (hook.get("AccountSid"), hook.get("From")) else {
-        return Ok(Outcome::Text(None));
-    };
-    let Ok(from) = E164::parse(from) else {
+    let account = &hook.account;
+    let Some(from) = hook.get("From").and_then(|f| E164::parse(f).ok()) else {
         return Ok(Outcome::Text(None));
     };
     let kv = env.kv(KV_BINDING).map_err(|e| e.to_string())?;
-    let key = verification_key(account, &from);
-    let Some(pending) = store::get_json::<verification::Pending>(&kv, &key)
-        .await
-        .map_err(|e| e.to_string())?
-    else {
-        log.set("reason", "no_pending_code");
-        return Ok(Outcome::Text(None));
-    };
     let config = config(&kv, account).await.map_err(|e| e.to_string())?;
-    let length = config.map(|c| c.verification.code_length).unwrap_or(6);
-    let secret = secret(env).map_err(|Failure(_, e, _)| e)?;
-    let body = hook.get("Body").unwrap_or("");
-    let (verdict, next) = verification::check_text(
-        Some(&pending),
-        &secret,
-        &from,
-        body,
-        clock::now_ms(),
-        length,
-    );
-    settle(&kv, &key, next).await.map_err(|e| e.to_string())?;
-    Ok(Outcome::Text(Some(match verdict {
+    let code_length = config.map(|c| c.verification.code_length).unwrap_or(6);
+    let text = hook.get("Body").unwrap_or("").to_string();
+    let verdict = verify(env, account, &from, Answer::Text { text, code_length }).await?;
+    Ok(Outcome::Text(match verdict {
         Verdict::Approved => {
             log.set("reason", "verified");
-            "Thank you, your number is verified.".to_string()
+            Some("Thank you, your number is verified.".to_string())
+        }
+        // A text that is not about a code stays unanswered.
+        Verdict::Denied(verification::Denied::NoneSent) => {
+            log.set("reason", "no_pending_code");
+            None
         }
         Verdict::Denied(why) => {
             log.set("reason", serde_json::to_value(why).unwrap_or_default());
-            format!("Not verified: {}.", why.message())
+            Some(format!("Not verified: {}.", why.message()))
         }
-    })))
+    }))
+}
+
+/// Where a line or its forward list would put calls through: numbers pass
+/// the account's guard (the line's own number counts as one the account
+/// has), so a line can never become a forwarder to a premium or foreign
+/// number the account never allowed.
+pub async fn guard_targets(
+    kv: &KvStore,
+    account: &AccountSid,
+    line: &E164,
+    targets: &[(String, &Target)],
+) -> Result<(), Failure> {
+    let numbers: Vec<(&String, &E164)> = targets
+        .iter()
+        .filter_map(|(field, t)| match t {
+            Target::Number(n) => Some((field, n)),
+            _ => None,
+        })
+        .collect();
+    if numbers.is_empty() {
+        return Ok(());
+    }
+    let config = config(kv, account).await?;
+    for (field, n) in numbers {
+        let refused = outbound::classify(n)
+            .and_then(|d| outbound::check_for(config.as_ref(), std::slice::from_ref(line), &d));
+        if let Err(r) = refused {
+            let mut detail = serde_json::to_value(&r).unwrap_or_default();
+            detail["field"] = json!(field);
+            return Err(Failure::with(422, format!("{field}: {r}"), detail));
+        }
+    }
+    Ok(())
 }

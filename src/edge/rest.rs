@@ -1,37 +1,25 @@
 //! Twilio's REST API (and any JSON endpoint) over `fetch`. Base URLs come
 //! from vars so tests point them at a local recorder, never the internet.
 
-use super::intake;
+use super::settings;
+use crate::account::AccountSid;
 use base64::{engine::general_purpose::STANDARD, Engine};
-use worker::{wasm_bindgen::JsValue, Env, Fetch, Headers, Method, Request, RequestInit};
+use worker::js_sys::{self, Reflect};
+use worker::wasm_bindgen::{JsCast, JsValue};
+use worker::{AbortSignal, Env, Fetch, Headers, Method, Request, RequestInit};
 
 pub const API: (&str, &str) = ("TWILIO_API_BASE", "https://api.twilio.com");
 pub const STUDIO: (&str, &str) = ("TWILIO_STUDIO_BASE", "https://studio.twilio.com");
 
-/// The base URL named by `(var, default)`, without a trailing slash.
-pub fn base(env: &Env, (var, default): (&str, &str)) -> String {
-    let set = env.var(var).map(|v| v.to_string()).unwrap_or_default();
-    match set.trim().trim_end_matches('/') {
-        "" => default.to_string(),
-        b => b.to_string(),
-    }
-}
-
 /// Basic auth for `account`: an API key (`TWILIO_API_KEY_<AccountSid>` with
 /// `TWILIO_API_SECRET_<AccountSid>`) when one is set, else the auth token.
-pub fn basic_auth(env: &Env, account: &str) -> Option<String> {
-    let secret = |name: String| {
-        env.secret(&name)
-            .ok()
-            .map(|s| s.to_string())
-            .filter(|s| !s.is_empty())
-    };
+pub fn basic_auth(env: &Env, account: &AccountSid) -> Option<String> {
     let (user, password) = match (
-        secret(format!("TWILIO_API_KEY_{account}")),
-        secret(format!("TWILIO_API_SECRET_{account}")),
+        settings::secret(env, &format!("TWILIO_API_KEY_{account}")),
+        settings::secret(env, &format!("TWILIO_API_SECRET_{account}")),
     ) {
         (Some(key), Some(secret)) => (key, secret),
-        _ => (account.to_string(), intake::auth_token(env, account)?),
+        _ => (account.to_string(), settings::auth_token(env, account)?),
     };
     Some(format!(
         "Basic {}",
@@ -39,8 +27,12 @@ pub fn basic_auth(env: &Env, account: &str) -> Option<String> {
     ))
 }
 
-/// POSTs `body`; a 2xx answer's body is returned, anything else is an error
-/// naming the status.
+/// How long any outbound request may take. A slow receiver (a customer's
+/// webhook) must not hold the carrier's callback open until it gives up.
+pub const TIMEOUT_MS: u32 = 10_000;
+
+/// POSTs `body`; a 2xx answer's body is returned, anything else (a status,
+/// no answer within `TIMEOUT_MS`) is an error saying which.
 pub async fn post(
     url: &str,
     content_type: &str,
@@ -58,10 +50,18 @@ pub async fn post(
         .with_headers(headers)
         .with_body(Some(JsValue::from_str(&body)));
     let req = Request::new_with_init(url, &init).map_err(|e| e.to_string())?;
-    let mut resp = Fetch::Request(req)
-        .send()
-        .await
-        .map_err(|e| e.to_string())?;
+    let mut resp = match timeout_signal(TIMEOUT_MS) {
+        Some(signal) => Fetch::Request(req).send_with_signal(&signal).await,
+        None => Fetch::Request(req).send().await,
+    }
+    .map_err(|e| {
+        let e = e.to_string();
+        if e.contains("abort") || e.contains("Timeout") || e.contains("timed out") {
+            format!("no answer within {} s", TIMEOUT_MS / 1000)
+        } else {
+            e
+        }
+    })?;
     let text = resp.text().await.unwrap_or_default();
     match resp.status_code() {
         200..=299 => Ok(text),
@@ -76,4 +76,17 @@ pub fn sid_of(answer: &str) -> Option<String> {
         .get("sid")?
         .as_str()
         .map(str::to_string)
+}
+
+/// `AbortSignal.timeout(ms)` from the runtime.
+fn timeout_signal(ms: u32) -> Option<AbortSignal> {
+    let class = Reflect::get(&js_sys::global(), &"AbortSignal".into()).ok()?;
+    let timeout: js_sys::Function = Reflect::get(&class, &"timeout".into())
+        .ok()?
+        .dyn_into()
+        .ok()?;
+    let signal = timeout.call1(&class, &JsValue::from(ms)).ok()?;
+    Some(AbortSignal::from(
+        signal.unchecked_into::<worker::web_sys::AbortSignal>(),
+    ))
 }

@@ -3,9 +3,10 @@
 //! calls the pure decision, writes the counters it returned, and hands back
 //! the outcome. `Ok(None)` means "no such line": the deployment's default.
 
-use super::intake::{self, Webhook};
+use super::intake::Webhook;
 use super::log::Line;
-use super::{clock, notify, store, KV_BINDING};
+use super::{clock, notify, settings, store, KV_BINDING};
+use crate::account::AccountSid;
 use crate::config::LineConfig;
 use crate::outcome::{Outcome, Prompt};
 use crate::phone::{Party, E164};
@@ -17,7 +18,7 @@ type Answer = Result<Option<Outcome>, String>;
 
 /// The parts of a verified webhook that identify the call.
 struct Inbound {
-    account: String,
+    account: AccountSid,
     to: E164,
     from: Party,
     call_sid: String,
@@ -25,14 +26,11 @@ struct Inbound {
 }
 
 impl Inbound {
-    /// `None` when the request names no line we could have (the number is
-    /// not E.164, or the account SID is malformed).
+    /// `None` when the request names no line we could have (the called
+    /// number is not E.164).
     fn read(hook: &Webhook) -> Option<Inbound> {
-        let account = hook
-            .get("AccountSid")
-            .filter(|a| intake::is_account_sid(a))?;
         Some(Inbound {
-            account: account.to_string(),
+            account: hook.account.clone(),
             to: E164::parse(hook.get("To")?).ok()?,
             from: Party::from_carrier(hook.get("From").unwrap_or(""), false),
             call_sid: hook.get("CallSid").unwrap_or("").to_string(),
@@ -78,12 +76,7 @@ fn context(env: &Env, line: &LineConfig, call_sid: &str) -> Result<Context, Stri
             hours::is_open(h, day, minute)
         }
     };
-    let secret = env
-        .secret("CHALLENGE_SECRET")
-        .map(|s| s.to_string())
-        .ok()
-        .filter(|s| !s.is_empty())
-        .ok_or("the CHALLENGE_SECRET secret is not set")?;
+    let secret = settings::challenge_secret(env)?;
     Ok(Context {
         open,
         expected_digits: challenge::expected_digits(
@@ -161,6 +154,8 @@ pub async fn dialed(hook: &Webhook, env: &Env, log: &mut Line) -> Answer {
 }
 
 /// The `<Record>` action: store the message, notify the owner, thank the caller.
+/// The message is stored before any notification goes out, so a slow or
+/// failing receiver can never lose it.
 pub async fn recorded(hook: &Webhook, env: &Env, log: &mut Line) -> Answer {
     let Some(call) = Inbound::read(hook) else {
         return Ok(None);
@@ -172,21 +167,27 @@ pub async fn recorded(hook: &Webhook, env: &Env, log: &mut Line) -> Answer {
     let fresh = Message::from_recording(&hook.params, clock::now_ms(), "line").map_err(err)?;
     log.set("recording", fresh.recording_sid.as_str());
     let key = store::voicemail_key(&call.account, &call.call_sid);
-    // A retried callback must not notify twice: what was sent stays sent.
+    // A retried callback finds the message stored: what was sent stays sent.
     let mut message = match store::get_json::<Message>(&kv, &key).await.map_err(err)? {
         Some(existing) => existing,
-        None => Message {
-            pending: line
-                .as_ref()
-                .map(|l| notify::channels(&l.voicemail.notify))
-                .unwrap_or_default(),
-            ..fresh
-        },
+        None => {
+            let message = Message {
+                account_sid: call.account.to_string(),
+                pending: line
+                    .as_ref()
+                    .map(|l| notify::channels(&l.voicemail.notify))
+                    .unwrap_or_default(),
+                ..fresh
+            };
+            store::put_json(&kv, &key, &message).await.map_err(err)?;
+            message
+        }
     };
     if let Some(line) = &line {
-        deliver(env, &mut message, line, log).await;
+        if deliver(env, &call.account, &mut message, line, log).await {
+            store::put_json(&kv, &key, &message).await.map_err(err)?;
+        }
     }
-    store::put_voicemail(&kv, &message).await.map_err(err)?;
     let voice = line.as_ref().and_then(|l| l.voice.as_deref());
     let language = line.as_ref().and_then(|l| l.language.as_deref());
     Ok(Some(Outcome::Goodbye(vec![Prompt::say(
@@ -199,9 +200,10 @@ pub async fn recorded(hook: &Webhook, env: &Env, log: &mut Line) -> Answer {
 /// failed when the message was recorded.
 pub async fn recording_ready(hook: &Webhook, env: &Env, log: &mut Line) -> Result<Outcome, String> {
     let done = Outcome::Goodbye(vec![]);
-    let (Some(account), Some(call_sid)) = (hook.get("AccountSid"), hook.get("CallSid")) else {
+    let Some(call_sid) = hook.get("CallSid") else {
         return Ok(done);
     };
+    let account = &hook.account;
     let kv = kv(env)?;
     let key = store::voicemail_key(account, call_sid);
     let Some(mut message) = store::get_json::<Message>(&kv, &key).await.map_err(err)? else {
@@ -213,21 +215,30 @@ pub async fn recording_ready(hook: &Webhook, env: &Env, log: &mut Line) -> Resul
     }
     let to = E164::parse(&message.to).map_err(err)?;
     if let Some(line) = store::line(&kv, account, &to).await.map_err(err)? {
-        deliver(env, &mut message, &line, log).await;
-        store::put_voicemail(&kv, &message).await.map_err(err)?;
+        if deliver(env, account, &mut message, &line, log).await {
+            store::put_json(&kv, &key, &message).await.map_err(err)?;
+        }
     }
     Ok(done)
 }
 
-async fn deliver(env: &Env, message: &mut Message, line: &LineConfig, log: &mut Line) {
+/// Sends what is pending; says whether the message changed.
+async fn deliver(
+    env: &Env,
+    account: &AccountSid,
+    message: &mut Message,
+    line: &LineConfig,
+    log: &mut Line,
+) -> bool {
     if message.pending.is_empty() {
-        return;
+        return false;
     }
-    notify::deliver(env, message, &line.voicemail.notify).await;
+    notify::deliver(env, account, message, &line.voicemail.notify).await;
     match &message.last_error {
         Some(e) => log.set("error", format!("notification pending: {e}")),
         None => log.set("notified", true),
     };
+    true
 }
 
 /// The decision and TwiML a call would get, reading the same facts as a real
@@ -236,7 +247,7 @@ async fn deliver(env: &Env, message: &mut Message, line: &LineConfig, log: &mut 
 pub async fn simulate(
     env: &Env,
     kv: &KvStore,
-    account: &str,
+    account: &AccountSid,
     to: &E164,
     from: &str,
     call_sid: &str,
@@ -245,7 +256,7 @@ pub async fn simulate(
 ) -> Result<serde_json::Value, String> {
     use crate::render::twiml;
     let call = Inbound {
-        account: account.to_string(),
+        account: account.clone(),
         to: to.clone(),
         from: Party::from_carrier(from, false),
         call_sid: call_sid.to_string(),

@@ -7,16 +7,20 @@
 //! | `entry:<AccountSid>:*:<From>` | `Entry` (account-wide block) | management API |
 //! | `gray:<AccountSid>:<To>:<From>` | `Graylist` counters | calls (only when they change) |
 //! | `vm:<AccountSid>:<CallSid>` | `voicemail::Message` | voicemail callbacks |
+//! | `vm:<AccountSid>:<CallSid>:fallback` | `voicemail::Message` taken by the fallback | fallback callbacks |
+//! | `acct:<AccountSid>` | `outbound::Outbound` | management API |
+//! | `token:<AccountSid>:<id>` | an account API token (its hash) | management API (root) |
+//! | `proxy:<proxy>:<party>` | the masking index entry | the pool's allocator |
 //!
 //! A call reads its line and both list entries in one bulk read (cached at the
 //! edge for `CONFIG_CACHE_SECS`), and its counters in a second read only when
 //! the lists leave the decision to them.
 
+use crate::account::AccountSid;
 use crate::config::{ConfigError, LineConfig};
 use crate::phone::E164;
 use crate::screening::graylist::Graylist;
 use crate::screening::{needs_counters, Entry};
-use crate::voicemail;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use worker::kv::KvStore;
@@ -25,24 +29,78 @@ use worker::kv::KvStore;
 /// propagation between locations adds up to about a minute on top.
 pub const CONFIG_CACHE_SECS: u64 = 60;
 
-pub fn line_key(account: &str, to: &E164) -> String {
+pub fn line_key(account: &AccountSid, to: &E164) -> String {
     format!("line:{account}:{to}")
 }
 
-pub fn entry_key(account: &str, to: &E164, from: &E164) -> String {
+pub fn lines_prefix(account: &AccountSid) -> String {
+    format!("line:{account}:")
+}
+
+pub fn entry_key(account: &AccountSid, to: &E164, from: &E164) -> String {
     format!("entry:{account}:{to}:{from}")
 }
 
-pub fn account_entry_key(account: &str, from: &E164) -> String {
+/// Every list entry of one line.
+pub fn entries_prefix(account: &AccountSid, to: &E164) -> String {
+    format!("entry:{account}:{to}:")
+}
+
+pub fn account_entry_key(account: &AccountSid, from: &E164) -> String {
     format!("entry:{account}:*:{from}")
 }
 
-pub fn gray_key(account: &str, to: &E164, from: &E164) -> String {
+pub fn account_entries_prefix(account: &AccountSid) -> String {
+    format!("entry:{account}:*:")
+}
+
+pub fn gray_key(account: &AccountSid, to: &E164, from: &E164) -> String {
     format!("gray:{account}:{to}:{from}")
 }
 
-pub fn voicemail_key(account: &str, call_sid: &str) -> String {
+pub fn voicemail_key(account: &AccountSid, call_sid: &str) -> String {
     format!("vm:{account}:{call_sid}")
+}
+
+/// A message the fallback took: its own key, so it can never overwrite the
+/// message a line's own voicemail stored for the same call.
+pub fn fallback_voicemail_key(account: &AccountSid, call_sid: &str) -> String {
+    format!("vm:{account}:{call_sid}:fallback")
+}
+
+pub fn voicemails_prefix(account: &AccountSid) -> String {
+    format!("vm:{account}:")
+}
+
+/// The account's outbound config.
+pub fn outbound_key(account: &AccountSid) -> String {
+    format!("acct:{account}")
+}
+
+pub fn token_key(account: &AccountSid, id: &str) -> String {
+    format!("token:{account}:{id}")
+}
+
+pub fn tokens_prefix(account: &AccountSid) -> String {
+    format!("token:{account}:")
+}
+
+/// The masking index: what a call from `party` to `proxy` reaches.
+pub fn proxy_key(proxy: &E164, party: &E164) -> String {
+    format!("proxy:{proxy}:{party}")
+}
+
+/// A key as it may appear in a log line or an error: phone numbers in it
+/// masked to their last four digits, like everywhere else in the logs.
+pub fn loggable(key: &str) -> String {
+    key.split(':')
+        .map(|part| match E164::parse(part) {
+            Ok(n) => n.masked(),
+            Err(_) if part.starts_with('+') => "***".to_string(),
+            Err(_) => part.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join(":")
 }
 
 #[derive(Debug)]
@@ -59,7 +117,9 @@ impl std::fmt::Display for StoreError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             StoreError::Kv(e) => write!(f, "KV: {e}"),
-            StoreError::Broken { key, why } => write!(f, "stored value {key} is broken: {why}"),
+            StoreError::Broken { key, why } => {
+                write!(f, "stored value {} is broken: {why}", loggable(key))
+            }
         }
     }
 }
@@ -85,7 +145,7 @@ pub struct CallFacts {
 /// withheld caller has no entries or counters to read.
 pub async fn call_facts(
     kv: &KvStore,
-    account: &str,
+    account: &AccountSid,
     to: &E164,
     from: Option<&E164>,
 ) -> Result<CallFacts> {
@@ -102,7 +162,7 @@ pub async fn call_facts(
         .await?;
     let mut take = |key: &str| cached.remove(key).flatten();
     let line = take(&line_key)
-        .map(|text| LineConfig::from_json(&text).map_err(|e| broken(&line_key, e)))
+        .map(|text| LineConfig::from_stored(&text).map_err(|e| broken(&line_key, e)))
         .transpose()?;
     let entry: Entry = match keys.get(1) {
         Some(k) => parse_or_default(k, take(k))?,
@@ -130,13 +190,13 @@ pub async fn call_facts(
 
 /// A line's config alone (follow-up steps of a call, the API's imports),
 /// edge-cached like the call path's read.
-pub async fn line(kv: &KvStore, account: &str, to: &E164) -> Result<Option<LineConfig>> {
+pub async fn line(kv: &KvStore, account: &AccountSid, to: &E164) -> Result<Option<LineConfig>> {
     let key = line_key(account, to);
     kv.get(&key)
         .cache_ttl(CONFIG_CACHE_SECS)
         .text()
         .await?
-        .map(|text| LineConfig::from_json(&text).map_err(|e| broken(&key, e)))
+        .map(|text| LineConfig::from_stored(&text).map_err(|e| broken(&key, e)))
         .transpose()
 }
 
@@ -199,15 +259,6 @@ pub async fn list<M: DeserializeOwned>(
             return Ok(out);
         }
     }
-}
-
-pub async fn put_voicemail(kv: &KvStore, message: &voicemail::Message) -> Result<()> {
-    put_json(
-        kv,
-        &voicemail_key(&message.account_sid, &message.call_sid),
-        message,
-    )
-    .await
 }
 
 fn parse_or_default<T: DeserializeOwned + Default>(key: &str, text: Option<String>) -> Result<T> {
