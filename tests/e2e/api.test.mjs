@@ -42,7 +42,7 @@ test("lines: create, read, list, reject a bad update whole, delete", async () =>
 
   const before = await w.kv.get(`line:${ACCOUNT}:${line}`);
   r = await api("PUT", acct(`/lines/${line}`), { owner: { targets: [{ client: "bob" }], timeout_secs: 500 } });
-  assert.deepEqual(r, { status: 400, body: { error: "owner.timeout_secs: must be 5 to 120" } });
+  assert.deepEqual(r, { status: 422, body: { error: "owner.timeout_secs: must be 5 to 120", field: "owner.timeout_secs" } });
   r = await api("PUT", acct(`/lines/${line}`), "{not json");
   assert.equal(r.status, 400);
   assert.match(r.body.error, /key must be a string/);
@@ -57,7 +57,7 @@ test("lines: create, read, list, reject a bad update whole, delete", async () =>
 
 test("bad paths are clear 4xx answers", async () => {
   assert.deepEqual(await api("GET", "/accounts/ACnope/lines"),
-    { status: 400, body: { error: '"ACnope" is not an account SID (AC and 32 hex digits)' } });
+    { status: 404, body: { error: "no such API route" } });
   const r = await api("GET", acct("/lines/555"));
   assert.equal(r.status, 400);
   assert.match(r.body.error, /^"555": not a phone number/);
@@ -69,7 +69,7 @@ test("list entries: block, allow and forward, one key per caller", async () => {
   assert.equal(r.status, 200);
   r = await api("PUT", acct(`/lines/${ADA}/entries/+12125550201`), { allow: true, block: true });
   r = await api("PUT", acct(`/lines/${ADA}/entries/+12125550202`), { colour: "red" });
-  assert.equal(r.status, 400);
+  assert.equal(r.status, 422);
   assert.match(r.body.error, /unknown field `colour`/);
   r = await api("GET", acct(`/lines/${ADA}/entries`));
   const byNumber = Object.fromEntries(r.body.entries.map((e) => [e.number, e]));
@@ -114,19 +114,19 @@ test("a vCard import replaces the address book and keeps other flags", async () 
 
 test("the simulator shows the decision and TwiML and writes nothing", async () => {
   const before = await w.snapshot();
-  let r = await api("POST", "/simulate", { AccountSid: ACCOUNT, To: ADA, From: "+14155550101" });
+  let r = await api("POST", acct("/simulate"), { To: ADA, From: "+14155550101" });
   assert.equal(r.status, 200);
   assert.equal(r.body.reason, "address_book");
   assert.equal(r.body.outcome, "connect");
   assert.equal(r.body.twiml, '<?xml version="1.0" encoding="UTF-8"?><Response><Dial action="/voice/dialed" method="POST" timeout="20"><Number>+14155550100</Number></Dial></Response>');
-  r = await api("POST", "/simulate", { AccountSid: ACCOUNT, To: ADA, From: "+12125550300", CallSid: "CAsim1" });
+  r = await api("POST", acct("/simulate"), { To: ADA, From: "+12125550300", CallSid: "CAsim1" });
   assert.equal(r.body.reason, "challenged");
   assert.deepEqual([r.body.graylist, r.body.graylist_after], [{ unanswered: 0, failed: 0 }, { unanswered: 1, failed: 0 }]);
-  r = await api("POST", "/simulate", { AccountSid: ACCOUNT, To: "+14155550000", From: "+12125550300" });
+  r = await api("POST", acct("/simulate"), { To: "+14155550000", From: "+12125550300" });
   assert.deepEqual([r.body.line, r.body.reason, r.body.outcome], [false, "unknown_line", "voicemail"]);
   assert.deepEqual(await w.snapshot(), before);
-  r = await api("POST", "/simulate", { To: ADA });
-  assert.deepEqual(r, { status: 400, body: { error: "AccountSid is required" } });
+  r = await api("POST", acct("/simulate"), { To: ADA });
+  assert.deepEqual(r, { status: 422, body: { error: "body: missing field `From`", field: "" } });
 });
 
 test("graylist state can be read and reset; voicemails can be listed", async () => {

@@ -179,7 +179,7 @@ test("many sessions created at the same moment never break the rule", async () =
 });
 
 test("MessageBird: a verified call-flow fetch transfers masked; a stranger hears the message", async () => {
-  await pool("birdcar", [["+31610000001"]]);
+  await pool("birdcar", [["+31610000001"]], { carrier: "messagebird" });
   const s = (await api("POST", "/birdcar/sessions", { a: "+31612345678", b: "+31687654321" })).body.session;
   const fetchFlow = async (source, { key = SECRETS.MESSAGEBIRD_SIGNING_KEY, sign = true } = {}) => {
     const url = `${w.url}/messagebird/voice?callID=c1&destination=31610000001&source=${source}`;

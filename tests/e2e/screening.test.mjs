@@ -215,6 +215,6 @@ test("out of hours, callers go straight to voicemail with the closed greeting", 
     method: "PUT", headers: admin,
     body: JSON.stringify({ owner: { targets: [{ number: "+14155550100" }] }, hours: { time_zone: "Mars/Olympus", open: {} } }),
   });
-  assert.equal(r.status, 400);
-  assert.deepEqual(await r.json(), { error: 'hours.time_zone: unknown time zone "Mars/Olympus"' });
+  assert.equal(r.status, 422);
+  assert.deepEqual(await r.json(), { error: 'hours.time_zone: unknown time zone "Mars/Olympus"', field: "hours.time_zone" });
 });

@@ -15,6 +15,8 @@ export const SECRETS = {
   TWILIO_AUTH_TOKEN_AC00000000000000000000000000000002: "test-subaccount-token",
   TWILIO_SHARED_KEY_HKold: "test-shared-key-old",
   TWILIO_SHARED_KEY_HKnew: "test-shared-key-new",
+  TWILIO_SHARED_KEY_HKold_ACCOUNTS: "AC00000000000000000000000000000001",
+  TWILIO_SHARED_KEY_HKnew_ACCOUNTS: "AC00000000000000000000000000000001, AC00000000000000000000000000000002",
   ADMIN_TOKEN: "test-admin-token",
   CHALLENGE_SECRET: "test-challenge-secret",
   MESSAGEBIRD_SIGNING_KEY: "test-messagebird-signing-key",
@@ -66,6 +68,12 @@ export async function startWorker({ vars = {}, kv = true, seed = true } = {}) {
       const all = {};
       for (const k of await this.keys()) all[k] = await store.get(k);
       return all;
+    },
+    // Sends one operation to a scope's Ledger object, as the worker does.
+    async ledger(scope, op) {
+      const ns = await mf.getDurableObjectNamespace("LEDGER");
+      const r = await ns.get(ns.idFromName(scope)).fetch("https://object/", { method: "POST", body: JSON.stringify(op) });
+      return r.json();
     },
     stop: () => mf.dispose(),
   };

@@ -5,11 +5,15 @@ import { createServer } from "node:http";
 export async function startRecorder() {
   const requests = [];
   let status = 201;
+  let hanging = false;
+  const held = [];
   const server = createServer((req, res) => {
     let body = "";
     req.on("data", (d) => (body += d));
     req.on("end", () => {
       requests.push({ method: req.method, url: req.url, headers: req.headers, body });
+      // A receiver that takes the request and never answers.
+      if (hanging) return held.push(res);
       res.writeHead(status, { "Content-Type": "application/json" });
       res.end(JSON.stringify({ sid: "SM" + "0".repeat(32) }));
     });
@@ -19,7 +23,8 @@ export async function startRecorder() {
     url: `http://127.0.0.1:${server.address().port}`,
     requests,
     failWith(code) { status = code; },
-    succeed() { status = 201; },
-    stop: () => new Promise((r) => server.close(r)),
+    succeed() { status = 201; hanging = false; held.splice(0).forEach((r) => r.destroy()); },
+    hang() { hanging = true; },
+    stop: () => { held.splice(0).forEach((r) => r.destroy()); server.closeAllConnections?.(); return new Promise((r) => server.close(r)); },
   };
 }
