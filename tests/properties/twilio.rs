@@ -1,6 +1,6 @@
 //! `signature::twilio`: `X-Twilio-Signature`, checked before anything else.
 
-use crate::{cases, nasty_string};
+use crate::{cases, nasty_char, nasty_string};
 use base64::{engine::general_purpose::STANDARD, Engine};
 use hmac::{Hmac, Mac};
 use proptest::prelude::*;
@@ -121,7 +121,7 @@ proptest! {
         key in prop::collection::vec(any::<u8>(), 0..40),
         algorithm in algorithm(),
         which in any::<prop::sample::Index>(),
-        extra in nasty_string(3).prop_filter("a change", |s| !s.is_empty()),
+        extra in prop::collection::vec(nasty_char(), 1..=3).prop_map(String::from_iter),
     ) {
         let signature = twilio_signature(&url, &pairs, &key, algorithm);
         let form = Params::from_pairs(pairs.clone());
@@ -157,7 +157,7 @@ proptest! {
         let url = format!("{url}{}bodySHA256={hash}", if url.contains('?') { "&" } else { "?" });
         let signature = twilio_signature(&url, &[], &key, algorithm);
         prop_assert_eq!(validate(&url, Payload::Json(&body), &signature, &key, algorithm), Ok(()));
-        prop_assume!(other != body);
+        let other = if other == body { [&body[..], b"x"].concat() } else { other };
         prop_assert_eq!(
             validate(&url, Payload::Json(&other), &signature, &key, algorithm),
             Err(SignatureError::BodyHashMismatch)
