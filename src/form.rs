@@ -116,12 +116,13 @@ fn decode(s: &str, base: usize) -> Result<String, FormError> {
         match bytes[i] {
             b'+' => out.push(b' '),
             b'%' => {
-                let hex = bytes
-                    .get(i + 1..i + 3)
-                    .and_then(|h| std::str::from_utf8(h).ok())
-                    .and_then(|h| u8::from_str_radix(h, 16).ok())
-                    .ok_or(FormError::BadEscape { at: base + i })?;
-                out.push(hex);
+                // Two hex digits exactly: `from_str_radix` alone would also
+                // take a sign (`%+5`).
+                let hex = |at: usize| bytes.get(at).and_then(|&b| char::from(b).to_digit(16));
+                let (Some(high), Some(low)) = (hex(i + 1), hex(i + 2)) else {
+                    return Err(FormError::BadEscape { at: base + i });
+                };
+                out.push((high * 16 + low) as u8);
                 i += 2;
             }
             b => out.push(b),
@@ -189,6 +190,12 @@ mod tests {
         );
         assert_eq!(Params::parse("a=%4"), Err(FormError::BadEscape { at: 2 }));
         assert_eq!(Params::parse("a=%FF%FE"), Err(FormError::NotUtf8));
+        // A sign is no hex digit, and an escape never reaches into a
+        // multi-byte character.
+        assert_eq!(Params::parse("a=%+5"), Err(FormError::BadEscape { at: 2 }));
+        assert_eq!(Params::parse("a=%-5"), Err(FormError::BadEscape { at: 2 }));
+        assert_eq!(Params::parse("a=%é"), Err(FormError::BadEscape { at: 2 }));
+        assert_eq!(Params::parse("é=%4é"), Err(FormError::BadEscape { at: 3 }));
         assert_eq!(
             FormError::BadEscape { at: 6 }.to_string(),
             "malformed form: bad percent escape at byte 6"

@@ -76,7 +76,8 @@ impl E164 {
 
     /// The digits without `+` (MessageBird's spelling).
     pub fn digits(&self) -> &str {
-        &self.0[1..]
+        // Every constructor writes the `+`.
+        self.0.strip_prefix('+').unwrap_or(&self.0)
     }
 
     pub fn calling_code(&self) -> u16 {
@@ -137,7 +138,7 @@ impl std::str::FromStr for E164 {
 /// is a known code is the code.
 fn calling_code_of(digits: &str) -> Option<(u16, &'static str)> {
     (1..=3.min(digits.len())).find_map(|len| {
-        let code: u16 = digits[..len].parse().ok()?;
+        let code: u16 = digits.get(..len)?.parse().ok()?;
         if let Ok(i) = codes::CALLING_CODES.binary_search_by_key(&code, |(c, _)| *c) {
             return Some(codes::CALLING_CODES[i]);
         }
@@ -233,9 +234,11 @@ impl Party {
     }
 }
 
+/// `split_at_checked`, not indexing: what a carrier sends may put a
+/// multi-byte character across the prefix's length (`+1415\u{200f}…`).
 fn strip_prefix_ci<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {
-    (s.len() >= prefix.len() && s[..prefix.len()].eq_ignore_ascii_case(prefix))
-        .then(|| &s[prefix.len()..])
+    let (head, rest) = s.split_at_checked(prefix.len())?;
+    head.eq_ignore_ascii_case(prefix).then_some(rest)
 }
 
 /// Parses a number as a person would write it: `(415) 555-0100`,
@@ -353,6 +356,24 @@ mod tests {
             Party::from_carrier("12345", false),
             Party::Other("12345".into())
         );
+    }
+
+    #[test]
+    fn multi_byte_characters_never_split() {
+        // Each used to panic in `strip_prefix_ci`, slicing inside a character.
+        for raw in ["+1415\u{200f}5550100", "+14155€", "📞📞📞", "abcdefé", "é"] {
+            for plus_optional in [false, true] {
+                let party = Party::from_carrier(raw, plus_optional);
+                assert_eq!(party, Party::Other(raw.into()), "{raw:?}");
+                assert!(party.masked().starts_with("***"), "{raw:?}");
+            }
+        }
+        assert_eq!(
+            Party::from_carrier("Client:é", false),
+            Party::Client("é".into())
+        );
+        assert_eq!(E164::parse("+1415€"), Err(PhoneError::NotE164));
+        assert_eq!(E164::from_digits("٤١٥٥٥٥٠١٠٠"), Err(PhoneError::NotE164));
     }
 
     #[test]

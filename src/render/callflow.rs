@@ -92,6 +92,24 @@ mod tests {
     }
 
     #[test]
+    fn characters_xml_cannot_carry_are_dropped() {
+        let out = Outcome::Goodbye(vec![Prompt::say("Sorry\u{0}, goodbye\x1b.\u{ffff}")
+            .voiced(Some("male"), Some("nl-NL\u{b}"))]);
+        assert_eq!(
+            render(&out),
+            format!("{DECL}<Say language=\"nl-NL\" voice=\"male\">Sorry, goodbye.</Say>")
+        );
+        let play = Outcome::Goodbye(vec![Prompt {
+            play: Some("https://example.com/a\u{1}.mp3?x=1&y=\u{fffe}2".into()),
+            ..Prompt::say("")
+        }]);
+        assert_eq!(
+            render(&play),
+            format!("{DECL}<Play media=\"https://example.com/a.mp3?x=1&amp;y=2\"/>")
+        );
+    }
+
+    #[test]
     fn other_voices_fall_back_and_text_is_escaped() {
         let out = Outcome::Goodbye(vec![
             Prompt::say("Tom & <Jerry>").voiced(Some("Polly.Amy"), None)

@@ -150,6 +150,48 @@ mod tests {
     }
 
     #[test]
+    fn characters_xml_cannot_carry_are_dropped() {
+        assert_eq!(
+            render(&Outcome::Text(Some("Meet at gate\x0b5\x1b".into()))),
+            format!("{DECL}<Response><Message>Meet at gate5</Message></Response>")
+        );
+        let out = Outcome::Connect(Connect {
+            announce: Some(
+                Prompt::say("One\u{0} moment\u{fffe}")
+                    .voiced(Some("alice\u{8}"), Some("en-GB\u{ffff}")),
+            ),
+            targets: vec![
+                Target::Client("bob\x00".into()),
+                Target::Sip("sip:a\x01@example.com".into()),
+                Target::Conference("room\x0c1".into()),
+            ],
+            caller_id: None,
+            timeout_secs: 20,
+            record: false,
+            after: AfterDial::Hangup,
+        });
+        assert_eq!(
+            render(&out),
+            format!(
+                "{DECL}<Response><Say language=\"en-GB\" voice=\"alice\">One moment</Say>\
+                 <Dial timeout=\"20\"><Client>bob</Client><Sip>sip:a@example.com</Sip>\
+                 <Conference>room1</Conference></Dial></Response>"
+            )
+        );
+        let relay = Outcome::Relay {
+            to: n("+31612345678"),
+            from: n("+31970102030"),
+            body: "\x1b[31mhi\r\n\x07".into(),
+        };
+        assert_eq!(
+            render(&relay),
+            format!(
+                "{DECL}<Response><Message from=\"+31970102030\" to=\"+31612345678\">[31mhi&#13;\n</Message></Response>"
+            )
+        );
+    }
+
+    #[test]
     fn reject_is_the_only_verb() {
         assert_eq!(
             render(&Outcome::Reject(RejectReason::Busy)),

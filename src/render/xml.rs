@@ -1,9 +1,19 @@
 //! A small element tree and the one place where XML is written (and so
 //! escaped): by `quick-xml`. Both dialects build trees; neither writes text.
+//!
+//! Text and attribute values come from callers, carriers and configuration,
+//! so they may hold characters XML 1.0 cannot carry at all (most C0 controls,
+//! U+FFFE, U+FFFF). One of those makes the whole document unreadable to the
+//! carrier, so they are dropped here, not replaced: a Say would read a
+//! replacement character out.
 
+use quick_xml::escape::escape;
+use quick_xml::events::attributes::Attribute;
 use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, BytesText, Event};
 use quick_xml::Writer;
+use std::borrow::Cow;
 use std::collections::BTreeMap;
+use std::fmt::Write as _;
 
 /// An element with sorted attributes (as Twilio's own libraries write them),
 /// and either text or child elements.
@@ -64,13 +74,15 @@ impl Element {
     fn write(&self, w: &mut Writer<Vec<u8>>) -> std::io::Result<()> {
         let mut start = BytesStart::new(self.name);
         for (k, v) in &self.attrs {
-            start.push_attribute((*k, v.as_str()));
+            let value = escaped(v, ATTRIBUTE_WHITESPACE);
+            start.push_attribute(Attribute::from((k.as_bytes(), value.as_bytes())));
         }
         match &self.body {
             Body::Empty => w.write_event(Event::Empty(start)),
             Body::Text(t) => {
                 w.write_event(Event::Start(start))?;
-                w.write_event(Event::Text(BytesText::new(t)))?;
+                let text = BytesText::from_escaped(escaped(t, TEXT_WHITESPACE));
+                w.write_event(Event::Text(text))?;
                 w.write_event(Event::End(BytesEnd::new(self.name)))
             }
             Body::Children(children) => {
@@ -82,6 +94,43 @@ impl Element {
             }
         }
     }
+}
+
+/// XML 1.0's `Char` production: everything else cannot appear in a document,
+/// not even as a character reference.
+fn is_xml_char(c: char) -> bool {
+    matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..)
+}
+
+/// A parser turns a literal CR in text into LF, and tab, CR and LF in an
+/// attribute value into spaces; written as character references they come
+/// through as sent (Twilio's Python library writes attributes the same way).
+const TEXT_WHITESPACE: &[char] = &['\r'];
+const ATTRIBUTE_WHITESPACE: &[char] = &['\t', '\n', '\r'];
+
+/// `s` ready to write: characters XML cannot carry dropped, markup escaped by
+/// quick-xml, and `keep` as character references. Borrows when `s` needs
+/// none of it, the usual case.
+fn escaped<'a>(s: &'a str, keep: &[char]) -> Cow<'a, str> {
+    let carriable: Cow<'a, str> = if s.chars().all(is_xml_char) {
+        Cow::Borrowed(s)
+    } else {
+        Cow::Owned(s.chars().filter(|&c| is_xml_char(c)).collect())
+    };
+    let escaped = escape(carriable);
+    if !escaped.contains(keep) {
+        return escaped;
+    }
+    let mut out = String::with_capacity(escaped.len() + 8);
+    for c in escaped.chars() {
+        if keep.contains(&c) {
+            // Writing to a String cannot fail.
+            let _ = write!(out, "&#{};", u32::from(c));
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
 }
 
 /// The document: XML declaration, then `root` holding `children`.
@@ -120,6 +169,56 @@ mod tests {
              <Say language=\"en-GB\" voice=\"a&quot;b&lt;c&gt;&amp;&apos;\">\
              Tom &amp; Jerry&apos;s &lt;&quot;cafe&quot;&gt; é 📞</Say></Response>"
         );
+    }
+
+    #[test]
+    fn characters_xml_cannot_carry_are_dropped() {
+        let doc = document(
+            "Response",
+            vec![Element::text(
+                "Say",
+                "a\u{0}b\u{8}c\u{b}d\u{c}e\u{1b}f\u{1f}g\u{fffe}h\u{ffff}",
+            )
+            .attr("voice", "x\u{1}y\u{ffff}")],
+        );
+        assert_eq!(
+            doc,
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response>\
+             <Say voice=\"xy\">abcdefgh</Say></Response>"
+        );
+        // Tab, LF, CR and everything from U+0020 on (DEL and C1 included) stay.
+        let kept = "\t\n\u{7f}\u{85}\u{9f}\u{d7ff}\u{e000}\u{fffd}\u{10000}\u{10ffff}";
+        assert_eq!(escaped(kept, TEXT_WHITESPACE), kept);
+    }
+
+    #[test]
+    fn whitespace_a_parser_would_normalise_is_a_reference() {
+        let doc = document(
+            "Response",
+            vec![Element::text("Say", "one\r\ntwo\tthree\n").attr("voice", "a\tb\nc\rd & e")],
+        );
+        assert_eq!(
+            doc,
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response>\
+             <Say voice=\"a&#9;b&#10;c&#13;d &amp; e\">one&#13;\ntwo\tthree\n</Say></Response>"
+        );
+    }
+
+    #[test]
+    fn clean_text_is_not_copied() {
+        assert!(matches!(
+            escaped("Hello, world", TEXT_WHITESPACE),
+            Cow::Borrowed(_)
+        ));
+        assert!(matches!(
+            escaped("a\tb\nc", TEXT_WHITESPACE),
+            Cow::Borrowed(_)
+        ));
+        assert!(matches!(
+            escaped("", ATTRIBUTE_WHITESPACE),
+            Cow::Borrowed(_)
+        ));
+        assert_eq!(escaped("\u{0}\u{1}", ATTRIBUTE_WHITESPACE), "");
     }
 
     #[test]

@@ -163,9 +163,12 @@ impl<'a> Prop<'a> {
 
     fn tel(&self) -> Option<String> {
         let v = self.value.trim();
-        let raw = match v.get(..4).filter(|s| s.eq_ignore_ascii_case("tel:")) {
+        let uri = v
+            .split_at_checked(4)
+            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("tel:"));
+        let raw = match uri {
             // `;ext=`, `;phone-context=` and `;isub=` all go.
-            Some(_) => v[4..].split(';').next().map(str::to_owned),
+            Some((_, number)) => number.split(';').next().map(str::to_owned),
             None => Some(self.text(v)),
         }?;
         let raw = raw.trim();

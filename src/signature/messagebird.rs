@@ -79,11 +79,23 @@ impl fmt::Display for JwtError {
 
 impl std::error::Error for JwtError {}
 
+/// What a verified token says about itself: enough for the caller to refuse
+/// the same token twice.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Verified {
+    /// The token's id (`jti`); never empty.
+    pub jti: String,
+    /// Its `exp` claim (Unix seconds, clamped to `u64`). The token verifies
+    /// while `now < expires_at + leeway`, so a replay guard keeps `jti` that long.
+    pub expires_at: u64,
+}
+
 /// Verifies `token` (the header value) for a request to `url` with `body`
 /// (empty slice when there is none), signed with `signing_key`, at time
 /// `now_secs` (Unix seconds). `leeway_secs` tolerates clock skew on nbf/exp:
 /// valid while `nbf <= now + leeway` and `now < exp + leeway` (the SDKs use 1).
-/// `jti` must be present; replay checks on it are the caller's business.
+/// `jti` must be present; replay checks on it are the caller's business, so
+/// it comes back with `exp` in [`Verified`].
 pub fn verify(
     token: &str,
     signing_key: &[u8],
@@ -91,12 +103,11 @@ pub fn verify(
     body: &[u8],
     now_secs: u64,
     leeway_secs: u64,
-) -> Result<(), JwtError> {
+) -> Result<Verified, JwtError> {
     let token = token.trim();
-    let mut parts = token.split('.');
-    let (Some(header), Some(claims), Some(signature), None) =
-        (parts.next(), parts.next(), parts.next(), parts.next())
-    else {
+    let (signed, signature) = token.rsplit_once('.').ok_or(JwtError::Malformed)?;
+    let mut parts = signed.split('.');
+    let (Some(header), Some(claims), None) = (parts.next(), parts.next(), parts.next()) else {
         return Err(JwtError::Malformed);
     };
     let header = decode_object(header)?;
@@ -122,7 +133,6 @@ pub fn verify(
     let tag = URL_SAFE_NO_PAD
         .decode(signature)
         .map_err(|_| JwtError::Malformed)?;
-    let signed = &token[..token.len() - signature.len() - 1];
     if !check(signing_key, signed.as_bytes(), &tag) {
         return Err(JwtError::BadSignature);
     }
@@ -137,12 +147,15 @@ pub fn verify(
     if now + leeway < time_claim(&claims, "nbf")? {
         return Err(JwtError::NotYetValid);
     }
-    if now >= time_claim(&claims, "exp")? + leeway {
+    // Saturating: a float `exp` such as 1e300 reads as i128::MAX.
+    let exp = time_claim(&claims, "exp")?;
+    if now >= exp.saturating_add(leeway) {
         return Err(JwtError::Expired);
     }
-    if string_claim(&claims, "jti")?.is_none_or(str::is_empty) {
-        return Err(JwtError::MissingClaim("jti"));
-    }
+    let jti = match string_claim(&claims, "jti")? {
+        Some(jti) if !jti.is_empty() => jti,
+        _ => return Err(JwtError::MissingClaim("jti")),
+    };
     let url_hash = string_claim(&claims, "url_hash")?.ok_or(JwtError::MissingClaim("url_hash"))?;
     if !hash_matches(url.as_bytes(), url_hash) {
         return Err(JwtError::UrlMismatch);
@@ -150,12 +163,16 @@ pub fn verify(
     // An empty `payload_hash` counts as absent, as in the Go and Python SDKs.
     let payload_hash = string_claim(&claims, "payload_hash")?.filter(|h| !h.is_empty());
     match (body.is_empty(), payload_hash) {
-        (true, None) => Ok(()),
-        (true, Some(_)) => Err(JwtError::UnexpectedPayloadHash),
-        (false, None) => Err(JwtError::PayloadHashMissing),
-        (false, Some(hash)) if hash_matches(body, hash) => Ok(()),
-        (false, Some(_)) => Err(JwtError::PayloadMismatch),
+        (true, None) => {}
+        (true, Some(_)) => return Err(JwtError::UnexpectedPayloadHash),
+        (false, None) => return Err(JwtError::PayloadHashMissing),
+        (false, Some(hash)) if hash_matches(body, hash) => {}
+        (false, Some(_)) => return Err(JwtError::PayloadMismatch),
     }
+    Ok(Verified {
+        jti: jti.to_string(),
+        expires_at: u64::try_from(exp.max(0)).unwrap_or(u64::MAX),
+    })
 }
 
 /// Produces a token as MessageBird would (HS256, iss MessageBird, nbf=now,
@@ -338,7 +355,7 @@ mod tests {
             let body = v.payload.as_deref().unwrap_or_default().as_bytes();
             let got = verify(&v.token, key, &v.url, body, unix_time(&v.timestamp), 1);
             if v.valid {
-                assert_eq!(got, Ok(()), "{}", v.name);
+                assert_eq!(got.map(|_| ()), Ok(()), "{}", v.name);
             } else {
                 let reason = v.reason.as_deref().unwrap();
                 let err = got.expect_err(&v.name);
@@ -366,12 +383,19 @@ mod tests {
 
     #[test]
     fn round_trip() {
+        let verified = Verified {
+            jti: "jti-1".into(),
+            expires_at: NOW + 60,
+        };
         for body in [&b""[..], b"{\"id\":\"call-1\"}"] {
             let token = sign(b"signing key", URL, body, NOW, "jti-1");
-            assert_eq!(verify(&token, b"signing key", URL, body, NOW, 0), Ok(()));
+            assert_eq!(
+                verify(&token, b"signing key", URL, body, NOW, 0),
+                Ok(verified.clone())
+            );
             assert_eq!(
                 verify(&token, b"signing key", URL, body, NOW + 59, 0),
-                Ok(())
+                Ok(verified.clone())
             );
         }
     }
@@ -379,7 +403,7 @@ mod tests {
     #[test]
     fn time_bounds_and_leeway() {
         let token = sign(KEY, URL, b"", NOW, "jti-1");
-        let at = |now, leeway| verify(&token, KEY, URL, b"", now, leeway);
+        let at = |now, leeway| verify(&token, KEY, URL, b"", now, leeway).map(|_| ());
         assert_eq!(at(NOW - 1, 0), Err(JwtError::NotYetValid));
         assert_eq!(at(NOW - 1, 1), Ok(()));
         assert_eq!(at(NOW + 60, 0), Err(JwtError::Expired));
@@ -472,7 +496,7 @@ mod tests {
         let h = r#"{"alg":"HS256","typ":"JWT"}"#;
         let url_hash = sha256_hex(URL.as_bytes());
         let exp = NOW + 60;
-        let check = |claims: String| verify(&forge(h, &claims), KEY, URL, b"", NOW, 1);
+        let check = |claims: String| verify(&forge(h, &claims), KEY, URL, b"", NOW, 1).map(|_| ());
         let good = format!(
             r#"{{"iss":"MessageBird","nbf":{NOW},"exp":{exp},"jti":"j","url_hash":"{url_hash}"}}"#
         );
@@ -527,6 +551,34 @@ mod tests {
     }
 
     #[test]
+    fn extreme_times_neither_overflow_nor_wrap() {
+        // A huge float `exp` saturated to i128::MAX and overflowed when the
+        // leeway was added (a panic where overflow is checked).
+        let h = r#"{"alg":"HS256"}"#;
+        let url_hash = sha256_hex(URL.as_bytes());
+        let claims = |nbf: &str, exp: &str| {
+            format!(
+                r#"{{"iss":"MessageBird","nbf":{nbf},"exp":{exp},"jti":"j","url_hash":"{url_hash}"}}"#
+            )
+        };
+        let at = |nbf: &str, exp: &str, leeway| {
+            verify(&forge(h, &claims(nbf, exp)), KEY, URL, b"", NOW, leeway)
+        };
+        let forever = Verified {
+            jti: "j".into(),
+            expires_at: u64::MAX,
+        };
+        assert_eq!(at("0", "1e300", 1), Ok(forever.clone()));
+        assert_eq!(at("0", "1e300", u64::MAX), Ok(forever.clone()));
+        assert_eq!(at("-1e300", "18446744073709551615", 1), Ok(forever));
+        assert_eq!(at("0", "-1e300", u64::MAX), Err(JwtError::Expired));
+        assert_eq!(at("1e300", "1e300", u64::MAX), Err(JwtError::NotYetValid));
+        // Accepted thanks to the leeway alone: the expiry reads as 0, not a wrap.
+        let past = verify(&forge(h, &claims("0", "-5")), KEY, URL, b"", 0, 10);
+        assert_eq!(past.map(|v| v.expires_at), Ok(0));
+    }
+
+    #[test]
     fn garbage_is_rejected_without_panicking() {
         let good = sign(KEY, URL, b"", NOW, "jti-1");
         let padded = good.replacen('.', "=.", 1);
@@ -549,7 +601,8 @@ mod tests {
             let err = verify(token, KEY, URL, b"", NOW, 1).unwrap_err();
             assert!(!err.to_string().is_empty(), "{token}");
         }
-        assert_eq!(verify(&format!(" {good}\t"), KEY, URL, b"", NOW, 1), Ok(()));
+        let padded = verify(&format!(" {good}\t"), KEY, URL, b"", NOW, 1);
+        assert_eq!(padded.map(|v| v.jti), Ok("jti-1".into()));
     }
 
     #[test]
