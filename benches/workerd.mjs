@@ -36,7 +36,7 @@ export const scenarios = [
   // and an unknown caller who is challenged (2 reads, 1 counter write).
   { name: "POST /voice/incoming (address book)", prepare: signed("/voice/incoming", callParams({ From: "+14155550101", To: "+14155550199" })), status: 200 },
   // Caller-ID selection (phonenumber parse + guard + pick; 1 cached KV read).
-  { name: "GET /api/v1/caller-id", prepare: (base) => [`${base}/api/v1/caller-id?account=AC00000000000000000000000000000001&to=%28415%29+555-0123`, { headers: admin }], status: 200 },
+  { name: "GET /api/v1/accounts/{AccountSid}/caller-id", prepare: (base) => [`${base}/api/v1/accounts/AC00000000000000000000000000000001/caller-id?to=%28415%29+555-0123`, { headers: admin }], status: 200 },
   { name: "POST /voice/incoming (challenge)", prepare: (base) => signed("/voice/incoming", callParams({ From: "+12125550100", To: "+14155550199", CallSid: "CA" + String(++challenged).padStart(32, "0") }))(base), status: 200 },
 ];
 

@@ -21,7 +21,6 @@ use crate::outbound::{self, Outbound, Refused};
 use crate::phone::E164;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
-use std::collections::BTreeMap;
 use worker::{durable_object, DurableObject, Env, Method, Request, Response, Result, State};
 
 pub const BINDING: &str = "POOL_ALLOCATOR";
@@ -145,12 +144,7 @@ pub struct NumberSettings {
 /// the id drawn, and the account's outbound config for the guard.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct CreateSession {
-    pub id: String,
-    pub a: E164,
-    pub b: E164,
-    pub ttl_secs: Option<u32>,
-    pub market: Option<String>,
-    pub labels: BTreeMap<String, String>,
+    pub session: NewSession,
     pub outbound: Option<Outbound>,
 }
 
@@ -359,22 +353,12 @@ fn handle(stored: &mut Stored, method: Method, parts: &[&str], body: &Value, now
                 .iter()
                 .map(|n| n.number.clone())
                 .collect();
-            for (party, n) in [("a", &new.a), ("b", &new.b)] {
+            for (party, n) in [("a", &new.session.a), ("b", &new.session.b)] {
                 outbound::classify(n)
                     .and_then(|d| outbound::check_for(new.outbound.as_ref(), &home, &d))
                     .map_err(|refused| Refusal::Guard { party, refused })?;
             }
-            let session = stored.pool.allocate(
-                NewSession {
-                    id: new.id,
-                    a: new.a,
-                    b: new.b,
-                    ttl_secs: new.ttl_secs,
-                    market: new.market,
-                    labels: new.labels,
-                },
-                now,
-            )?;
+            let session = stored.pool.allocate(new.session, now)?;
             Ok((201, json!(session), vec![session]))
         }
         (Method::Get, ["sessions"]) => {

@@ -240,7 +240,14 @@ const MB_LEEWAY_SECS: u64 = 1;
 
 /// Reads and verifies a MessageBird webhook (`MessageBird-Signature-JWT`,
 /// HS256 with `MESSAGEBIRD_SIGNING_KEY`, over the exact URL and body).
-pub async fn messagebird(req: &mut Request, env: &Env) -> Result<Signed, Refusal> {
+/// `replay_check` is off only for the marked retry of a request that made
+/// the worker panic (its token was claimed the first time; the retry only
+/// ever gets the sorry message).
+pub async fn messagebird(
+    req: &mut Request,
+    env: &Env,
+    replay_check: bool,
+) -> Result<Signed, Refusal> {
     let body = read_body(req, MAX_BODY_BYTES).await?;
     let url = signed_url(req, env).map_err(|e| Refusal::new(400, e))?;
     let token = req
@@ -254,7 +261,11 @@ pub async fn messagebird(req: &mut Request, env: &Env) -> Result<Signed, Refusal
     let now = clock::now_ms() / 1000;
     let verified = mb::verify(&token, key.as_bytes(), &url, &body, now, MB_LEEWAY_SECS)
         .map_err(|e| Refusal::new(403, e.to_string()))?;
-    let warning = once(env, &verified).await?;
+    let warning = if replay_check {
+        once(env, &verified).await?
+    } else {
+        None
+    };
     let query = url.split_once('?').map(|(_, q)| q).unwrap_or("");
     let mut params = Params::parse(query).map_err(|e| Refusal::new(400, e.to_string()))?;
     if !body.is_empty() {

@@ -15,7 +15,7 @@ use crate::account::AccountSid;
 use crate::body;
 use crate::form::Params;
 use crate::ledger::{Op, Reply as Ledger};
-use crate::masking::{route, Route, Session};
+use crate::masking::{route, NewSession, Route, Session};
 use crate::outcome::{AfterDial, Connect, Outcome, Prompt, Target};
 use crate::phone::{Party, E164};
 use serde::Deserialize;
@@ -153,12 +153,14 @@ pub async fn api(
                     .collect::<String>()
             );
             let create = CreateSession {
-                id,
-                a,
-                b,
-                ttl_secs: new.ttl_secs,
-                market: new.market,
-                labels: new.labels,
+                session: NewSession {
+                    id,
+                    a,
+                    b,
+                    ttl_secs: new.ttl_secs,
+                    market: new.market,
+                    labels: new.labels,
+                },
                 outbound: outbound::config(kv, account).await?,
             };
             let (status, session) =

@@ -24,22 +24,34 @@ use crate::phone::Party;
 use crate::voicemail;
 use intake::Webhook;
 use log::{now_ms, Line};
+use worker::js_sys::{self, Function, Reflect};
+use worker::wasm_bindgen::{JsCast, JsValue};
 use worker::{event, Context, Env, Method, Request, Response, Result};
+
+static PANIC_HOOK: std::sync::Once = std::sync::Once::new();
 
 /// A panic must never be silent nor leak what caused it: it is logged as one
 /// JSON line, with every run of digits in its text cut to its last four (a
-/// panic's message may quote the input). The runtime then restarts the wasm
-/// instance, and the request that panicked gets the fallback answer from the
-/// entry module (`scripts/entry.mjs`).
-#[event(start)]
-fn start() {
-    std::panic::set_hook(Box::new(|info| {
-        let text = log::mask_digits(&info.to_string());
-        worker::console_error!(
-            "{}",
-            serde_json::json!({ "level": "panic", "error": text, "version": VERSION })
-        );
-    }));
+/// panic's message may quote the input). Installed on the first request, in
+/// place of the runtime's default hook (which logs the message whole). It
+/// then marks this wasm instance as dead, so the next request gets a fresh
+/// one, and tells the entry module (`src/entry.mjs`), whose requests in
+/// flight would otherwise hang: carrier requests are answered again there.
+fn on_panic(info: &std::panic::PanicHookInfo) {
+    let text = log::mask_digits(&info.to_string());
+    worker::console_error!(
+        "{}",
+        serde_json::json!({ "level": "panic", "error": text, "version": VERSION })
+    );
+    let global = js_sys::global();
+    if let Ok(state) = Reflect::get(&global, &"__worker_init_state".into()) {
+        let _ = Reflect::set(&state, &"criticalError".into(), &JsValue::TRUE);
+    }
+    if let Ok(f) = Reflect::get(&global, &"__switchboardPanicked".into()) {
+        if let Ok(f) = f.dyn_into::<Function>() {
+            let _ = f.call0(&JsValue::NULL);
+        }
+    }
 }
 
 pub const KV_BINDING: &str = "SWITCHBOARD";
@@ -102,6 +114,7 @@ impl Carrier {
 
 #[event(fetch)]
 async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
+    PANIC_HOOK.call_once(|| std::panic::set_hook(Box::new(on_panic)));
     let path = req.path();
     if let Some(route) = Carrier::from_path(&path) {
         return carrier(req, env, route).await;
@@ -136,6 +149,16 @@ async fn carrier(mut req: Request, env: Env, route: Carrier) -> Result<Response>
         Ok(hook) => hook,
         Err(refusal) => return refuse(refusal, &mut line, started),
     };
+    // The same request panicked a moment ago (see src/entry.mjs): whatever
+    // broke, the caller gets the deployment's plan, and nothing is written.
+    if after_panic(&req) {
+        line.set("reason", "after_panic");
+        let outcome = fallback_plan(&env, &mut line).outcome();
+        line.set("outcome", outcome.kind());
+        line.emit(started);
+        return respond::twiml(&outcome);
+    }
+    drill(&env, &hook, route);
     line.set("account", hook.account.as_str())
         .set("call", hook.get("CallSid").unwrap_or(""))
         .set("from", masked(hook.get("From")))
@@ -189,6 +212,23 @@ async fn carrier(mut req: Request, env: Env, route: Carrier) -> Result<Response>
     line.set("outcome", outcome.kind());
     line.emit(started);
     respond::twiml(&outcome)
+}
+
+const AFTER_PANIC: &str = "X-Switchboard-After-Panic";
+
+fn after_panic(req: &Request) -> bool {
+    req.headers().get(AFTER_PANIC).ok().flatten().is_some()
+}
+
+/// A fire drill for the panic path: with `PANIC_DRILL = "on"` (never in
+/// production), a signed webhook carrying `Drill=panic` panics, so a
+/// deployment can prove that callers still get the fallback answer.
+fn drill(env: &Env, hook: &Webhook, route: Carrier) {
+    if hook.get("Drill") == Some("panic")
+        && settings::var(env, "PANIC_DRILL").as_deref() == Some("on")
+    {
+        panic!("panic drill on {}", route.name());
+    }
 }
 
 /// A messaging webhook whose handling failed answers nothing (the voice
@@ -283,7 +323,8 @@ async fn messagebird(mut req: Request, env: Env, voice: bool) -> Result<Response
     } else {
         "messagebird/sms"
     });
-    let signed = match intake::messagebird(&mut req, &env).await {
+    let retried = after_panic(&req);
+    let signed = match intake::messagebird(&mut req, &env, !retried).await {
         Ok(s) => s,
         Err(refusal) => return refuse(refusal, &mut line, started),
     };
@@ -295,21 +336,33 @@ async fn messagebird(mut req: Request, env: Env, voice: bool) -> Result<Response
         "from",
         Party::from_carrier(signed.params.get(caller).unwrap_or(""), true).masked(),
     );
+    let sorry = || {
+        Outcome::Goodbye(vec![crate::outcome::Prompt::say(
+            "Sorry, we cannot connect your call right now. Please try again later.",
+        )])
+    };
+    if retried {
+        line.set("reason", "after_panic");
+    }
     if !voice {
-        if let Err(e) = masking::messagebird_sms(&signed.params, &env, &mut line).await {
-            line.set("error", e);
+        if !retried {
+            if let Err(e) = masking::messagebird_sms(&signed.params, &env, &mut line).await {
+                line.set("error", e);
+            }
         }
         line.emit(started);
         return respond::plain(200, "OK");
     }
-    let outcome = masking::messagebird_voice(&signed.params, &env, &mut line)
-        .await
-        .unwrap_or_else(|e| {
-            line.set("error", e);
-            Outcome::Goodbye(vec![crate::outcome::Prompt::say(
-                "Sorry, we cannot connect your call right now. Please try again later.",
-            )])
-        });
+    let outcome = if retried {
+        sorry()
+    } else {
+        masking::messagebird_voice(&signed.params, &env, &mut line)
+            .await
+            .unwrap_or_else(|e| {
+                line.set("error", e);
+                sorry()
+            })
+    };
     line.set("outcome", outcome.kind());
     line.emit(started);
     respond::callflow(&outcome)

@@ -94,7 +94,7 @@ pub struct Pool {
     pub peak: u32,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NewSession {
     pub id: String,
     pub a: E164,

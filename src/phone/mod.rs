@@ -256,6 +256,7 @@ pub fn parse_typed_number(
     default_region: Option<&str>,
 ) -> Result<(E164, phonenumber::PhoneNumber), PhoneError> {
     use phonenumber::country::Id;
+    use phonenumber::metadata::DATABASE;
     // phonenumber 0.3.10 strips the default region's national prefix even
     // from an international number (with US, `+33 1 23…` loses its `1`), so an
     // explicit `+` is parsed with no region at all.
@@ -263,13 +264,65 @@ pub fn parse_typed_number(
     let region: Option<Id> = default_region
         .filter(|_| !input.starts_with('+'))
         .and_then(|r| r.to_ascii_uppercase().parse().ok());
-    let number =
-        phonenumber::parse(region, input).map_err(|e| PhoneError::Unparsable(e.to_string()))?;
-    if !phonenumber::is_valid(&number) {
-        return Err(PhoneError::Invalid);
-    }
+    let number = match phonenumber::parse(region, input) {
+        Ok(number) if phonenumber::is_valid(&number) => number,
+        // It also strips a national prefix where none was written: its own
+        // country's after a `+` (`+7 812…`, St Petersburg, loses its 8), the
+        // region's after an international prefix (`00 39 06…` in GB loses
+        // Rome's 0), and the region's twice (`8 812…` in RU). So what it
+        // could not read as a valid number is read again as written.
+        first => {
+            let meta = region.and_then(|r| DATABASE.by_id(r.as_ref()));
+            as_written(input, meta)
+                .and_then(|written| phonenumber::parse(Some(AS_WRITTEN), written).ok())
+                .filter(phonenumber::is_valid)
+                .ok_or_else(|| match first {
+                    Err(e) => PhoneError::Unparsable(e.to_string()),
+                    Ok(_) => PhoneError::Invalid,
+                })?
+        }
+    };
     let e164 = E164::parse(&number.format().mode(phonenumber::Mode::E164).to_string())?;
     Ok((e164, number))
+}
+
+/// A region with neither a national prefix nor a rule to strip one: parsed
+/// with it, an international number keeps every digit after its calling code.
+const AS_WRITTEN: phonenumber::country::Id = phonenumber::country::Id::ES;
+
+/// `input` in international form with nothing stripped but a dialled
+/// international or national prefix: `+`, the calling code (written, or the
+/// region's) and the rest of the digits. `None` unless it is only digits and
+/// the usual separators.
+fn as_written(input: &str, region: Option<&phonenumber::metadata::Metadata>) -> Option<String> {
+    let (plus, rest) = match input.strip_prefix('+') {
+        Some(rest) => (true, rest),
+        None => (false, input),
+    };
+    if !rest
+        .chars()
+        .all(|c| c.is_ascii_digit() || " -.()/".contains(c))
+    {
+        return None;
+    }
+    let digits: String = rest.chars().filter(char::is_ascii_digit).collect();
+    if plus {
+        return Some(format!("+{digits}"));
+    }
+    let meta = region?;
+    let after_idd = meta
+        .international_prefix()
+        .and_then(|idd| idd.find(&digits))
+        .filter(|m| m.start() == 0)
+        .and_then(|m| digits.get(m.end()..));
+    if let Some(international) = after_idd {
+        return Some(format!("+{international}"));
+    }
+    let national = meta
+        .national_prefix()
+        .and_then(|p| digits.strip_prefix(p))
+        .unwrap_or(&digits);
+    Some(format!("+{}{national}", meta.country_code()))
 }
 
 #[cfg(test)]
@@ -428,6 +481,33 @@ mod tests {
             parse_typed("call me", Some("US")),
             Err(PhoneError::Unparsable(_))
         ));
+    }
+
+    #[test]
+    fn typed_numbers_keep_digits_that_look_like_a_national_prefix() {
+        let typed = |s, region| parse_typed(s, region).map(|n| n.as_str().to_string());
+        for (s, region, want) in [
+            ("+7 812 123 4567", None, "+78121234567"),
+            ("+7 800 555 3535", None, "+78005553535"),
+            ("8 812 123 4567", Some("RU"), "+78121234567"),
+            ("00 39 06 6982 1234", Some("GB"), "+390669821234"),
+            ("0078310000000", Some("GB"), "+78310000000"),
+            ("+78310000000", None, "+78310000000"),
+            // A national prefix written after the calling code still goes.
+            ("+44 (0)20 7946 0958", None, "+442079460958"),
+            ("+36 06 1 234 5678", None, "+3612345678"),
+        ] {
+            assert_eq!(
+                typed(s, region),
+                Ok(want.to_string()),
+                "{s:?} in {region:?}"
+            );
+        }
+        let meta = phonenumber::metadata::DATABASE
+            .by_id(AS_WRITTEN.as_ref())
+            .unwrap();
+        assert_eq!(meta.national_prefix(), None);
+        assert!(meta.national_prefix_for_parsing().is_none());
     }
 
     #[test]

@@ -303,3 +303,19 @@ test("no log line carries a whole phone number", async () => {
     assert.ok(!line.includes(n) && !line.includes(n.slice(1)), `${n} in ${line}`);
   }
 });
+
+test("a panic still answers the caller with the fallback, logs one masked line, and the next call is served", async () => {
+  const p = await startWorker({ vars: { PANIC_DRILL: "on" } });
+  try {
+    const r = await post(p.url, "/voice/incoming", callParams({ From: FRIEND, To: ADA_LINE, Drill: "panic" }), { token: T1 });
+    assert.equal(r.status, 200);
+    assert.match(await text(r), /^<Response><Say>Sorry, we cannot take your call right now/);
+    const panics = p.logs.filter((l) => l.includes('"level":"panic"'));
+    assert.equal(panics.length, 1, p.logs.join("\n"));
+    assert.match(panics[0], /panic drill on voice\/incoming/);
+    assert.ok(!p.logs.some((l) => l.includes("Rust panic")), "the runtime's own hook, which logs the message whole, is replaced");
+    assert.ok(p.logs.some((l) => l.includes('"reason":"after_panic"')));
+    const next = await post(p.url, "/voice/incoming", callParams({ From: FRIEND, To: ADA_LINE }), { token: T1 });
+    assert.match(await text(next), new RegExp(`<Number>\\${OWNER}</Number>`));
+  } finally { await p.stop(); }
+});

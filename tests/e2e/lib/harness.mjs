@@ -32,8 +32,10 @@ export async function startWorker({ vars = {}, kv = true, seed = true } = {}) {
     ...workerOptions,
     name: "switchboard",
     modules: true,
-    scriptPath: join(ROOT, "build", "index.js"),
+    scriptPath: join(ROOT, "build", "entry.mjs"),
     modulesRoot: join(ROOT, "build"),
+    // worker-build's index.js is an ES module too (the entry imports it).
+    modulesRules: [{ type: "ESModule", include: ["**/*.js", "**/*.mjs"] }, { type: "CompiledWasm", include: ["**/*.wasm"] }],
     bindings: { ...bindings, ...SECRETS, ...vars },
     kvNamespaces: kv ? workerOptions.kvNamespaces : undefined,
     host: "127.0.0.1",

@@ -1,0 +1,43 @@
+// The worker's entry module: the Rust worker (build/index.js, made by
+// worker-build) behind one thing Rust cannot do for itself. A panic aborts
+// the wasm instance in the middle of a request: the runtime gets a fresh
+// instance for the next request, but the requests in flight on the dead one
+// never settle, and the runtime ends them as errors. For a carrier webhook
+// that is a caller hearing "an application error has occurred". So the
+// panic hook (src/edge/mod.rs) calls `__switchboardPanicked`, which fails
+// every request in flight here; each carrier request among them is handed to
+// the fresh instance once more, marked, and Rust answers it with the
+// deployment's fallback plan after verifying it like any other request.
+// Copied next to index.js by scripts/build.sh.
+import { WorkerEntrypoint } from "cloudflare:workers";
+import Rust from "./index.js";
+export * from "./index.js";
+
+const CARRIER = /^\/(voice|sms|messagebird)\//;
+const AFTER_PANIC = "X-Switchboard-After-Panic";
+
+class Panicked extends Error {}
+const inFlight = new Set();
+globalThis.__switchboardPanicked = () => {
+  for (const fail of inFlight) fail(new Panicked("the worker panicked"));
+  inFlight.clear();
+};
+
+export default class Switchboard extends WorkerEntrypoint {
+  async fetch(request) {
+    const retry = CARRIER.test(new URL(request.url).pathname) ? request.clone() : null;
+    let fail;
+    const panicked = new Promise((_, reject) => inFlight.add((fail = reject)));
+    try {
+      return await Promise.race([new Rust(this.ctx, this.env).fetch(request), panicked]);
+    } catch (error) {
+      const died = error instanceof Panicked || error instanceof WebAssembly.RuntimeError;
+      if (!retry || !died) throw error;
+      const headers = new Headers(retry.headers);
+      headers.set(AFTER_PANIC, "1");
+      return await new Rust(this.ctx, this.env).fetch(new Request(retry, { headers }));
+    } finally {
+      inFlight.delete(fail);
+    }
+  }
+}
