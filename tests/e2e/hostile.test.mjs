@@ -82,7 +82,9 @@ const seenBad = new Set(); // log lines already reported
 
 before(async () => {
   recorder = await startRecorder();
-  w = await startWorker({ vars: { TWILIO_API_BASE: recorder.url, TWILIO_STUDIO_BASE: recorder.url, MESSAGEBIRD_API_BASE: recorder.url } });
+  // PANIC_DRILL: only a webhook carrying Drill=panic panics; the last test
+  // sends one, to prove that the log check sees a panic.
+  w = await startWorker({ vars: { TWILIO_API_BASE: recorder.url, TWILIO_STUDIO_BASE: recorder.url, MESSAGEBIRD_API_BASE: recorder.url, PANIC_DRILL: "on" } });
   const must = async (method, path, body, status = 200) => {
     const r = await api(method, path, body);
     const text = await r.text();
@@ -796,4 +798,13 @@ test("the whole run: no panic, no isolate restart in the log", async (t) => {
   const bad = w.logs.filter((l) => BAD_LOG.test(l));
   t.diagnostic(`${cases} hostile cases sent`);
   assert.deepEqual(bad, []);
+});
+
+test("the log check sees a panic: a drilled one is answered with the fallback, and logged", async () => {
+  const mark = w.logs.length;
+  const r = await twilio("/voice/incoming", callParams({ CallSid: "CA" + "d".repeat(32), From: STRANGER, To: ADA, Drill: "panic" }));
+  assert.equal(r.status, 200);
+  assert.equal(xmlProblem(await r.text()), undefined);
+  await new Promise((r) => setTimeout(r, 100));
+  assert.ok(w.logs.slice(mark).some((l) => BAD_LOG.test(l)), w.logs.slice(mark).join(""));
 });
