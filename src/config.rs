@@ -209,12 +209,21 @@ pub const WEEKDAYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"
 /// rule holds for a line's own targets and for a forward-list entry, so no
 /// list entry can carry a target the line config would refuse.
 pub fn check_target(field: &str, t: &Target) -> Result<(), ConfigError> {
-    let empty = match t {
-        Target::Number(_) => false,
-        Target::Client(s) | Target::Sip(s) | Target::Conference(s) => s.trim().is_empty(),
+    let (kind, text, longest) = match t {
+        Target::Number(_) => return Ok(()),
+        Target::Client(s) => ("client", s, MAX_NAME_CHARS),
+        Target::Conference(s) => ("conference", s, MAX_NAME_CHARS),
+        Target::Sip(s) => ("sip", s, MAX_SIP_CHARS),
     };
-    if empty {
+    if text.trim().is_empty() {
         return Err(bad(field, "is empty"));
+    }
+    // A list entry is also kept as KV metadata, which holds 1 KiB.
+    if text.chars().count() > longest {
+        return Err(bad(
+            &format!("{field}.{kind}"),
+            format!("at most {longest} characters"),
+        ));
     }
     if let Target::Sip(uri) = t {
         if !uri.starts_with("sip:") && !uri.starts_with("sips:") {
@@ -223,6 +232,12 @@ pub fn check_target(field: &str, t: &Target) -> Result<(), ConfigError> {
     }
     Ok(())
 }
+
+/// The longest Client identity or conference name, and SIP URI, a target
+/// may name: far beyond any real one, and within what a list entry can
+/// carry as KV metadata (1 KiB).
+pub const MAX_NAME_CHARS: usize = 256;
+pub const MAX_SIP_CHARS: usize = 512;
 
 /// Notifications carry the caller's number and a recording link, so they
 /// go over TLS. Plain http is allowed only to this machine, where a
@@ -381,6 +396,21 @@ mod tests {
         );
         assert!(check_target("forward", &Target::Sip("desk@example.com".into())).is_err());
         assert!(check_target("forward", &Target::Sip("sip:desk@example.com".into())).is_ok());
+    }
+
+    #[test]
+    fn a_target_name_fits_in_a_list_entry() {
+        let long = Target::Client("x".repeat(MAX_NAME_CHARS + 1));
+        assert_eq!(
+            check_target("forward", &long).unwrap_err().field,
+            "forward.client"
+        );
+        let sip = Target::Sip(format!("sip:{}@example.com", "a".repeat(MAX_SIP_CHARS)));
+        assert_eq!(
+            check_target("forward", &sip).unwrap_err().field,
+            "forward.sip"
+        );
+        assert!(check_target("forward", &Target::Client("x".repeat(MAX_NAME_CHARS))).is_ok());
     }
 
     #[test]

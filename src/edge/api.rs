@@ -207,6 +207,7 @@ async fn route(req: &mut Request, env: &Env, kv: &KvStore, who: &Principal) -> R
         (Method::Get, ["blocked"]) => list_blocked(kv, account).await,
         (Method::Put, ["blocked", from]) => {
             let from = number(from)?;
+            json_body::<NoFields>(req).await?;
             let key = store::account_entry_key(account, &from);
             let entry = Entry {
                 block: true,
@@ -221,7 +222,7 @@ async fn route(req: &mut Request, env: &Env, kv: &KvStore, who: &Principal) -> R
         (Method::Get, ["voicemails"]) => list_voicemails(kv, account).await,
         (Method::Get, ["outbound"]) => outbound::get_config(kv, account).await,
         (Method::Put, ["outbound"]) => {
-            outbound::put_config(kv, account, &body_text(req).await?).await
+            outbound::put_config(kv, account, json_body(req).await?).await
         }
         (Method::Get, ["pools", pool, "report"]) => {
             masking::report(env, account, pool, &query_of(req)?).await
@@ -490,6 +491,11 @@ async fn list_voicemails(kv: &KvStore, account: &AccountSid) -> Reply {
     messages.sort_by_key(|m| std::cmp::Reverse(m.received_at_ms));
     Ok((200, json!({ "voicemails": messages })))
 }
+
+/// A request that takes no fields: no body, or `{}`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NoFields {}
 
 /// `POST …/simulate`: the parameters of the call to try, as Twilio names them.
 #[derive(Deserialize)]

@@ -184,8 +184,8 @@ pub async fn get_config(kv: &KvStore, account: &AccountSid) -> Reply {
     ))
 }
 
-pub async fn put_config(kv: &KvStore, account: &AccountSid, text: &str) -> Reply {
-    let config = Outbound::from_json(text)?;
+pub async fn put_config(kv: &KvStore, account: &AccountSid, config: Outbound) -> Reply {
+    config.validate()?;
     store::put_json(kv, &store::outbound_key(account), &config).await?;
     Ok((200, serde_json::to_value(&config).unwrap_or_default()))
 }
