@@ -26,6 +26,16 @@ impl fmt::Display for ConfigError {
 
 impl std::error::Error for ConfigError {}
 
+/// A body of the wrong shape is a config error on the same field.
+impl From<crate::body::BodyError> for ConfigError {
+    fn from(e: crate::body::BodyError) -> ConfigError {
+        ConfigError {
+            field: e.field,
+            why: e.why,
+        }
+    }
+}
+
 fn bad(field: &str, why: impl Into<String>) -> ConfigError {
     ConfigError {
         field: field.into(),
@@ -276,10 +286,7 @@ impl LineConfig {
     /// A config as a person sent it (the management API): strictly a JSON
     /// object of this shape (`crate::body`), then validated.
     pub fn from_json(text: &str) -> Result<LineConfig, ConfigError> {
-        let config: LineConfig = crate::body::parse(text).map_err(|e| ConfigError {
-            field: e.field,
-            why: e.why,
-        })?;
+        let config: LineConfig = crate::body::parse(text)?;
         config.validate()?;
         Ok(config)
     }

@@ -66,7 +66,11 @@ async fn allocator<B: serde::Serialize>(
 ) -> Reply {
     check_pool_name(pool)?;
     let name = format!("{account}:{pool}");
-    let (status, answer) = ask_pool(env, &name, account, pool, method, path, body).await?;
+    let headers = [("X-Pool-Account", account.as_str()), ("X-Pool-Name", pool)];
+    let (status, answer) =
+        ask::<B, Value>(env, allocator::BINDING, &name, method, path, body, &headers)
+            .await
+            .map_err(|e| fail(503, e))?;
     match answer {
         Ok(value) => Ok((status, value)),
         Err(value) => {
@@ -81,21 +85,6 @@ async fn allocator<B: serde::Serialize>(
             })
         }
     }
-}
-
-async fn ask_pool<B: serde::Serialize>(
-    env: &Env,
-    name: &str,
-    account: &AccountSid,
-    pool: &str,
-    method: Method,
-    path: &str,
-    body: Option<&B>,
-) -> Result<(u16, Result<Value, Value>), Failure> {
-    let headers = [("X-Pool-Account", account.as_str()), ("X-Pool-Name", pool)];
-    ask::<B, Value>(env, allocator::BINDING, name, method, path, body, &headers)
-        .await
-        .map_err(|e| fail(503, e))
 }
 
 /// `POST …/sessions`.

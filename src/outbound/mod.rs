@@ -89,10 +89,7 @@ impl Default for VerificationSettings {
 impl Outbound {
     /// Strictly a JSON object of this shape (`crate::body`), then validated.
     pub fn from_json(text: &str) -> Result<Outbound, ConfigError> {
-        let config: Outbound = crate::body::parse(text).map_err(|e| ConfigError {
-            field: e.field,
-            why: e.why,
-        })?;
+        let config: Outbound = crate::body::parse(text)?;
         config.validate()?;
         Ok(config)
     }
