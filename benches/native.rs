@@ -4,14 +4,14 @@
 
 use std::hint::black_box;
 use std::time::Instant;
-use switchboard::config::LineConfig;
-use switchboard::fallback::FallbackPlan;
-use switchboard::form::Params;
-use switchboard::outbound::{self, Outbound};
-use switchboard::phone::{Party, E164};
-use switchboard::render::twiml;
-use switchboard::screening::{self, challenge, graylist::Graylist, Call, Context, Entry, Facts};
-use switchboard::signature::twilio::{self, Algorithm, Payload};
+use switchboard_core::config::LineConfig;
+use switchboard_core::fallback::FallbackPlan;
+use switchboard_core::form::Params;
+use switchboard_core::outbound::{self, Outbound};
+use switchboard_core::phone::{Party, E164};
+use switchboard_core::render::twiml;
+use switchboard_core::screening::{self, challenge, graylist::Graylist, Call, Context, Entry, Facts};
+use switchboard_core::signature::twilio::{self, Algorithm, Payload};
 
 const URL: &str = "https://switchboard.example.com/voice/fallback";
 const TOKEN: &[u8] = b"0123456789abcdef0123456789abcdef";
@@ -57,7 +57,7 @@ fn measure(name: &str, iters: u32, mut f: impl FnMut()) -> f64 {
 fn main() {
     // First: what a fresh process pays once for phonenumber's database.
     let t = Instant::now();
-    let first = outbound::parse_destination("(415) 555-0123", Some("US")).unwrap();
+    let first = switchboard_numbers::parse_destination("(415) 555-0123", Some("US")).unwrap();
     println!(
         "{:<44} {:>9.2} ms (once per isolate)",
         "phonenumber metadata load + first parse",
@@ -146,7 +146,7 @@ fn main() {
         ("selection: +44 number (country pool)", "+44 20 7946 0958"),
     ] {
         measure(name, 5_000, || {
-            let dest = outbound::parse_destination(black_box(dialled), Some("US")).unwrap();
+            let dest = switchboard_numbers::parse_destination(black_box(dialled), Some("US")).unwrap();
             outbound::check(&account, &dest).unwrap();
             black_box(outbound::pick(&account, &dest));
         });

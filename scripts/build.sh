@@ -1,7 +1,9 @@
 #!/usr/bin/env sh
-# Builds the worker into build/ (index.js and its wasm, and the entry module). Run by wrangler (wrangler.toml [build]), so
-# plain `wrangler dev` works once scripts/setup.sh has run. Points worker-build
-# at the locally installed tools so it downloads nothing.
+# Builds both workers: calls into build/ (its wasm, index.js and the entry
+# module), admin into admin/build/. Run by wrangler (each wrangler.toml's
+# [build]), so plain `wrangler dev` works once scripts/setup.sh has run.
+# `sh scripts/build.sh calls` or `… admin` builds one. Points worker-build at
+# the locally installed tools so it downloads nothing.
 set -eu
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
@@ -10,6 +12,21 @@ WASM_BINDGEN_BIN=$(command -v wasm-bindgen) || {
 export WASM_BINDGEN_BIN
 export WASM_OPT_BIN="$PWD/node_modules/binaryen/bin/wasm-opt"
 export ESBUILD_BIN="$PWD/node_modules/.bin/esbuild"
-worker-build --release
-# The entry module wraps the Rust worker (see its header).
-cp src/entry.mjs build/entry.mjs
+
+which=${1:-all}
+
+# The calls worker must never link phonenumber: its metadata is most of a
+# megabyte of wasm that every caller's first request would wait for.
+if [ "$which" != admin ]; then
+  if cargo tree -p switchboard --target wasm32-unknown-unknown -e normal --prefix none 2>/dev/null |
+    grep -q '^phonenumber '; then
+    echo "the calls worker links phonenumber (cargo tree -p switchboard -i phonenumber --target wasm32-unknown-unknown)" >&2
+    exit 1
+  fi
+  worker-build --release
+  # The entry module wraps the Rust worker (see its header).
+  cp src/entry.mjs build/entry.mjs
+fi
+if [ "$which" != calls ]; then
+  (cd admin && worker-build --release)
+fi

@@ -54,3 +54,6 @@ for name in TWILIO_AUTH_TOKEN ADMIN_TOKEN CHALLENGE_SECRET; do
     echo "$name=$(node -e 'console.log(require("crypto").randomBytes(16).toString("hex"))')" >> .dev.vars
   fi
 done
+# The admin worker reads the same local secrets (wrangler dev looks for
+# .dev.vars beside each config).
+[ -e admin/.dev.vars ] || ln -s ../.dev.vars admin/.dev.vars

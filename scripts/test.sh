@@ -3,7 +3,8 @@
 #   1. format and lints (native and wasm)
 #   2. native unit tests (cargo test)
 #   3. the same unit tests compiled to wasm, under Node (wasm-bindgen-test)
-#   4. the release build, then end-to-end tests against it in workerd,
+#   4. the release build of both workers, then end-to-end tests against
+#      them in workerd,
 #      including one through the README's run command (wrangler dev)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,15 +15,15 @@ step() { printf '\n== %s\n' "$*"; }
 
 step "format and lints"
 cargo fmt --all -- --check
-cargo clippy --all-targets -- -D warnings
-cargo clippy --target wasm32-unknown-unknown --lib -- -D warnings
+cargo clippy --workspace --all-targets -- -D warnings
+cargo clippy --workspace --target wasm32-unknown-unknown --lib -- -D warnings
 
 step "native tests"
-cargo test
+cargo test --workspace
 
 step "wasm tests (wasm-bindgen-test under Node)"
 CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
-  cargo test --target wasm32-unknown-unknown --lib
+  cargo test --target wasm32-unknown-unknown --lib -p switchboard-core -p switchboard-numbers
 
 step "release build"
 sh scripts/build.sh

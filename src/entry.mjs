@@ -4,16 +4,19 @@
 // instance for the next request, but the requests in flight on the dead one
 // never settle, and the runtime ends them as errors. For a carrier webhook
 // that is a caller hearing "an application error has occurred". So the
-// panic hook (src/edge/mod.rs) calls `__switchboardPanicked`, which fails
+// panic hook (crates/edge/src/panic.rs) calls `__switchboardPanicked`, which fails
 // every request in flight here; each carrier request among them is handed to
 // the fresh instance once more, marked, and Rust answers it with the
 // deployment's fallback plan after verifying it like any other request.
+// It also hands the admin worker's paths (/api/) to it over the ADMIN
+// service binding, before the wasm is touched, so one URL serves both.
 // Copied next to index.js by scripts/build.sh.
 import { WorkerEntrypoint } from "cloudflare:workers";
 import Rust from "./index.js";
 export * from "./index.js";
 
 const CARRIER = /^\/(voice|sms|messagebird)\//;
+const ADMIN = /^\/api\//;
 const AFTER_PANIC = "X-Switchboard-After-Panic";
 
 class Panicked extends Error {}
@@ -25,6 +28,10 @@ globalThis.__switchboardPanicked = () => {
 
 export default class Switchboard extends WorkerEntrypoint {
   async fetch(request) {
+    if (ADMIN.test(new URL(request.url).pathname)) {
+      if (!this.env.ADMIN) return new Response("the admin worker is not bound (ADMIN)\n", { status: 503 });
+      return this.env.ADMIN.fetch(request);
+    }
     const retry = CARRIER.test(new URL(request.url).pathname) ? request.clone() : null;
     let fail;
     const panicked = new Promise((_, reject) => inFlight.add((fail = reject)));

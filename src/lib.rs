@@ -1,22 +1,210 @@
-//! Switchboard: answers phone calls at the edge.
+//! The calls worker: every carrier webhook, verified and answered at the
+//! edge, and nothing else. It links no `phonenumber` (a build check in
+//! `scripts/build.sh` fails if it ever does): numbers on this path are
+//! E.164 already, read through `switchboard_core::phone`, and the one input
+//! that may not be (what a Client device dialled) is parsed by the admin
+//! worker over the `ADMIN` service binding.
 //!
-//! The domain modules are plain Rust and build and test natively; only
-//! `edge` (compiled for wasm) knows about the Workers runtime.
+//! The route table is `switchboard_core::paths`; a flow per module:
+//! `screen` (screened lines and voicemail), `outbound` (calls placed from a
+//! device, codes texted back), `masking` (proxy numbers, both carriers),
+//! `fallback` (the number's fallback URL). `intake` verifies every request
+//! before any of them runs. Anything else (`/api/…`) is the admin worker's:
+//! `src/entry.mjs` hands it over before this wasm sees it.
+#![cfg(target_arch = "wasm32")]
 
-pub mod account;
-pub mod body;
-pub mod config;
-pub mod fallback;
-pub mod form;
-pub mod ledger;
-pub mod masking;
-pub mod outbound;
-pub mod outcome;
-pub mod phone;
-pub mod render;
-pub mod screening;
-pub mod signature;
-pub mod voicemail;
+mod fallback;
+mod intake;
+mod masking;
+mod notify;
+mod outbound;
+mod screen;
 
-#[cfg(target_arch = "wasm32")]
-mod edge;
+use intake::Webhook;
+use switchboard_core::outcome::{Outcome, Prompt};
+use switchboard_core::paths::{Route, Signer};
+use switchboard_core::phone::Party;
+use switchboard_edge::log::{now_ms, Line};
+use switchboard_edge::{fallback as plan, panic, respond, settings, VERSION};
+use worker::{event, Context, Env, Method, Request, Response, Result};
+
+#[event(fetch)]
+async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
+    panic::install("calls");
+    let path = req.path();
+    match Route::from_path(&path) {
+        Some(route) if route.signer() == Signer::Twilio => carrier(req, env, route).await,
+        Some(route) => messagebird(req, env, route == Route::MessagebirdVoice).await,
+        None => match (req.method(), path.as_str()) {
+            (Method::Get, "/health") => health(),
+            (_, "/health") => respond::plain(405, "use GET"),
+            _ => respond::plain(404, "no such route"),
+        },
+    }
+}
+
+fn health() -> Result<Response> {
+    respond::json(
+        200,
+        &serde_json::json!({ "status": "ok", "worker": "calls", "version": VERSION }),
+    )
+}
+
+/// Verifies the webhook, runs the route, and answers TwiML. A refusal (bad
+/// signature, malformed or oversized body) is a plain 4xx; a failure on our
+/// side is logged and the caller still gets the fallback plan, with 200.
+async fn carrier(mut req: Request, env: Env, route: Route) -> Result<Response> {
+    let started = now_ms();
+    let mut line = Line::new(route.name());
+    let hook = match intake::twilio(&mut req, &env).await {
+        Ok(hook) => hook,
+        Err(refusal) => return refuse(refusal, &mut line, started),
+    };
+    // The same request panicked a moment ago (see src/entry.mjs): whatever
+    // broke, the caller gets the deployment's plan, and nothing is written.
+    if after_panic(&req) {
+        line.set("reason", "after_panic");
+        let outcome = plan::logged(&env, &mut line).outcome();
+        line.set("outcome", outcome.kind());
+        line.emit(started);
+        return respond::twiml(&outcome);
+    }
+    drill(&env, &hook, route);
+    line.set("account", hook.account.as_str())
+        .set("call", hook.get("CallSid").unwrap_or(""))
+        .set("from", masked(hook.get("From")))
+        .set("to", masked(hook.get("To")));
+    let answered = match route {
+        Route::Incoming => screen::incoming(&hook, &env, &mut line).await,
+        Route::Outbound => outbound::voice(&hook, &env, &mut line).await,
+        Route::ProxyVoice => masking::twilio_voice(&hook, &env, &mut line).await,
+        Route::ProxySms => {
+            let answered = masking::twilio_sms(&hook, &env, &mut line).await;
+            Ok(Some(sms_answer(answered, &mut line)))
+        }
+        Route::SmsIncoming => {
+            let answered = outbound::sms_incoming(&hook, &env, &mut line).await;
+            Ok(Some(sms_answer(answered, &mut line)))
+        }
+        Route::ChallengeAnswer => screen::answer(&hook, &env, &mut line).await,
+        Route::Dialed => screen::dialed(&hook, &env, &mut line).await,
+        Route::Voicemail => screen::recorded(&hook, &env, &mut line).await,
+        Route::VoicemailReady => screen::recording_ready(&hook, &env, &mut line)
+            .await
+            .map(Some),
+        Route::Fallback => Ok(Some(fallback::failed(&hook, &env, &mut line))),
+        Route::FallbackDialed => Ok(Some(fallback::dialed(&hook, &env, &mut line))),
+        Route::FallbackRecorded => fallback::recorded(&hook, &env, &mut line).await.map(Some),
+        Route::MessagebirdVoice | Route::MessagebirdSms => unreachable!("routed by signer"),
+    };
+    // The fallback plan's vars are read only when the route needs them.
+    let outcome = match answered {
+        Ok(Some(outcome)) => outcome,
+        // A number we have no line for still gets a deliberate answer.
+        Ok(None) => {
+            line.set("reason", "unknown_line");
+            plan::logged(&env, &mut line).outcome()
+        }
+        Err(error) => {
+            line.set("error", error);
+            plan::logged(&env, &mut line).outcome()
+        }
+    };
+    line.set("outcome", outcome.kind());
+    line.emit(started);
+    respond::twiml(&outcome)
+}
+
+const AFTER_PANIC: &str = "X-Switchboard-After-Panic";
+
+fn after_panic(req: &Request) -> bool {
+    req.headers().get(AFTER_PANIC).ok().flatten().is_some()
+}
+
+/// A fire drill for the panic path: with `PANIC_DRILL = "on"` (never in
+/// production), a signed webhook carrying `Drill=panic` panics, so a
+/// deployment can prove that callers still get the fallback answer.
+fn drill(env: &Env, hook: &Webhook, route: Route) {
+    if hook.get("Drill") == Some("panic")
+        && settings::var(env, "PANIC_DRILL").as_deref() == Some("on")
+    {
+        panic!("panic drill on {}", route.name());
+    }
+}
+
+/// A messaging webhook whose handling failed answers nothing (the voice
+/// fallback means nothing there); the log keeps the error.
+fn sms_answer(answered: std::result::Result<Outcome, String>, line: &mut Line) -> Outcome {
+    answered.unwrap_or_else(|e| {
+        line.set("error", e);
+        Outcome::Text(None)
+    })
+}
+
+/// A deliberate 4xx: logged, answered with its one-line reason.
+fn refuse(refusal: intake::Refusal, line: &mut Line, started: f64) -> Result<Response> {
+    line.set("refused", refusal.status)
+        .set("reason", refusal.reason.as_str());
+    line.emit(started);
+    respond::plain(refusal.status, &refusal.reason)
+}
+
+fn masked(raw: Option<&str>) -> String {
+    raw.map(|s| Party::from_carrier(s, false).masked())
+        .unwrap_or_default()
+}
+
+/// MessageBird's webhooks: verified by JWT; the voice one answers call-flow
+/// XML, and when our side fails the caller still hears a sentence.
+async fn messagebird(mut req: Request, env: Env, voice: bool) -> Result<Response> {
+    let started = now_ms();
+    let route = if voice {
+        Route::MessagebirdVoice
+    } else {
+        Route::MessagebirdSms
+    };
+    let mut line = Line::new(route.name());
+    let retried = after_panic(&req);
+    let signed = match intake::messagebird(&mut req, &env, !retried).await {
+        Ok(s) => s,
+        Err(refusal) => return refuse(refusal, &mut line, started),
+    };
+    if let Some(w) = &signed.warning {
+        line.set("error", w.as_str());
+    }
+    let caller = if voice { "source" } else { "originator" };
+    line.set(
+        "from",
+        Party::from_carrier(signed.params.get(caller).unwrap_or(""), true).masked(),
+    );
+    let sorry = || {
+        Outcome::Goodbye(vec![Prompt::say(
+            "Sorry, we cannot connect your call right now. Please try again later.",
+        )])
+    };
+    if retried {
+        line.set("reason", "after_panic");
+    }
+    if !voice {
+        if !retried {
+            if let Err(e) = masking::messagebird_sms(&signed.params, &env, &mut line).await {
+                line.set("error", e);
+            }
+        }
+        line.emit(started);
+        return respond::plain(200, "OK");
+    }
+    let outcome = if retried {
+        sorry()
+    } else {
+        masking::messagebird_voice(&signed.params, &env, &mut line)
+            .await
+            .unwrap_or_else(|e| {
+                line.set("error", e);
+                sorry()
+            })
+    };
+    line.set("outcome", outcome.kind());
+    line.emit(started);
+    respond::callflow(&outcome)
+}

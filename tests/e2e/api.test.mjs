@@ -23,7 +23,7 @@ const acct = (p) => `/accounts/${ACCOUNT}${p}`;
 test("without the bearer token nothing is read or written", async () => {
   const before = await w.snapshot();
   assert.deepEqual(await api("GET", acct("/lines"), undefined, { token: "nope" }),
-    { status: 401, body: { error: "missing or wrong bearer token" } });
+    { status: 401, body: { error: "missing or wrong bearer token", code: "unauthorized" } });
   assert.equal((await api("PUT", acct(`/lines/${ADA}`), { owner: { targets: [] } }, { token: "" })).status, 401);
   assert.deepEqual(await w.snapshot(), before);
 });
@@ -42,7 +42,7 @@ test("lines: create, read, list, reject a bad update whole, delete", async () =>
 
   const before = await w.kv.get(`line:${ACCOUNT}:${line}`);
   r = await api("PUT", acct(`/lines/${line}`), { owner: { targets: [{ client: "bob" }], timeout_secs: 500 } });
-  assert.deepEqual(r, { status: 422, body: { error: "owner.timeout_secs: must be 5 to 120", field: "owner.timeout_secs" } });
+  assert.deepEqual(r, { status: 422, body: { error: "owner.timeout_secs: must be 5 to 120", code: "invalid", field: "owner.timeout_secs" } });
   r = await api("PUT", acct(`/lines/${line}`), "{not json");
   assert.equal(r.status, 400);
   assert.match(r.body.error, /key must be a string/);
@@ -57,11 +57,11 @@ test("lines: create, read, list, reject a bad update whole, delete", async () =>
 
 test("bad paths are clear 4xx answers", async () => {
   assert.deepEqual(await api("GET", "/accounts/ACnope/lines"),
-    { status: 404, body: { error: "no such API route" } });
+    { status: 404, body: { error: "no such API route", code: "no_route" } });
   const r = await api("GET", acct("/lines/555"));
   assert.equal(r.status, 400);
   assert.match(r.body.error, /^"555": not a phone number/);
-  assert.deepEqual(await api("GET", acct("/nothing")), { status: 404, body: { error: "no such API route" } });
+  assert.deepEqual(await api("GET", acct("/nothing")), { status: 404, body: { error: "no such API route", code: "no_route" } });
 });
 
 test("list entries: block, allow and forward, one key per caller", async () => {
@@ -109,7 +109,7 @@ test("a vCard import replaces the address book and keeps other flags", async () 
     ["+442079460958", true, false],
   ]);
   r = await api("POST", acct(`/lines/${line}/address-book`), "hello", { type: "text/vcard" });
-  assert.deepEqual(r, { status: 400, body: { error: "not a vCard file (no BEGIN:VCARD)" } });
+  assert.deepEqual(r, { status: 400, body: { error: "not a vCard file (no BEGIN:VCARD)", code: "malformed" } });
 });
 
 test("the simulator shows the decision and TwiML and writes nothing", async () => {
@@ -126,7 +126,7 @@ test("the simulator shows the decision and TwiML and writes nothing", async () =
   assert.deepEqual([r.body.line, r.body.reason, r.body.outcome], [false, "unknown_line", "voicemail"]);
   assert.deepEqual(await w.snapshot(), before);
   r = await api("POST", acct("/simulate"), { To: ADA });
-  assert.deepEqual(r, { status: 422, body: { error: "body: missing field `From`", field: "" } });
+  assert.deepEqual(r, { status: 422, body: { error: "body: missing field `From`", code: "invalid", field: "" } });
 });
 
 test("graylist state can be read and reset; voicemails can be listed", async () => {

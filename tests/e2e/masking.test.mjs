@@ -131,7 +131,7 @@ test("a small pool is exhausted with a 409 that says how much to grow it", async
   assert.equal(r.status, 409);
   assert.deepEqual(r.body, {
     error: "No proxy number available for this pair: all 2 usable numbers already connect one of these parties. Grow the pool by at least 1 number.",
-    usable: 2, short_by: 1,
+    code: "pool_exhausted", usable: 2, short_by: 1,
   });
   // Unrelated parties reuse the same numbers.
   assert.equal((await api("POST", "/tiny/sessions", { a: "+14155550601", b: "+14155550602" })).status, 201);

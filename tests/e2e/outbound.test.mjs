@@ -63,7 +63,7 @@ test("the caller-ID API shows the pick and the rule", async () => {
   r = await api("GET", `/accounts/${ACCOUNT}/caller-id?to=%2B12125550199`);
   assert.deepEqual(r.body.rule, "default");
   r = await api("GET", `/accounts/${ACCOUNT}/caller-id?to=%2B19002345678`);
-  assert.deepEqual(r, { status: 422, body: { error: "premium-rate and shared-cost numbers are not called", refused: "premium" } });
+  assert.deepEqual(r, { status: 422, body: { error: "premium-rate and shared-cost numbers are not called", code: "refused_by_guard", refused: "premium" } });
   r = await api("GET", `/accounts/${ACCOUNT}/caller-id?to=12`);
   assert.equal(r.status, 422);
   assert.equal(r.body.refused, "invalid");
@@ -91,17 +91,17 @@ test("a call started through the API reaches Twilio with the picked caller ID", 
   assert.deepEqual(Object.fromEntries(new URLSearchParams(flow.body)), { To: "+14155550124", From: "+14155550112", Parameters: '{"code":"4242"}' });
 
   assert.deepEqual(await api("POST", `/accounts/${ACCOUNT}/calls`, { to: "+14155550124" }),
-    { status: 400, body: { error: "give exactly one of message, url, flow_sid" } });
+    { status: 400, body: { error: "give exactly one of message, url, flow_sid", code: "malformed" } });
   recorder.failWith(400);
   assert.deepEqual(await api("POST", `/accounts/${ACCOUNT}/calls`, { to: "+14155550125", message: "x" }),
-    { status: 502, body: { error: "Twilio refused the call: HTTP 400" } });
+    { status: 502, body: { error: "Twilio refused the call: HTTP 400", code: "upstream" } });
 });
 
 test("calls to one number are rate limited", async () => {
   const to = "+14155550177";
   for (let i = 0; i < 5; i++) assert.equal((await api("POST", `/accounts/${ACCOUNT}/calls`, { to, message: "hi" })).status, 201);
   const r = await api("POST", `/accounts/${ACCOUNT}/calls`, { to, message: "hi" });
-  assert.deepEqual(r, { status: 422, body: { error: "rate limit: at most 5 calls an hour to one number", refused: "rate_limited", scope: "to one number", limit: 5 } });
+  assert.deepEqual(r, { status: 422, body: { error: "rate limit: at most 5 calls an hour to one number", code: "refused_by_guard", refused: "rate_limited", scope: "to one number", limit: 5 } });
   assert.equal(recorder.requests.length, 5, "the sixth never reached Twilio");
 });
 
@@ -180,6 +180,6 @@ test("the outbound config is managed through the API and validated", async () =>
   let r = await api("GET", `/accounts/${ACCOUNT}/outbound`);
   assert.equal(r.body.default_number, "+14155550199");
   r = await api("PUT", `/accounts/${ACCOUNT}/outbound`, { default_number: "+14155550199", country_pools: { UK: ["+442079460001"] } });
-  assert.deepEqual(r, { status: 422, body: { error: "country_pools.UK: keys are ISO 3166 codes such as GB", field: "country_pools.UK" } });
+  assert.deepEqual(r, { status: 422, body: { error: "country_pools.UK: keys are ISO 3166 codes such as GB", code: "invalid", field: "country_pools.UK" } });
   assert.equal((await api("GET", `/accounts/${ACCOUNT}/outbound`)).body.country_pools.GB[0], "+442079460001", "unchanged");
 });

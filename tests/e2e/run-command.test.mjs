@@ -53,6 +53,11 @@ test("scripts/dev.sh serves signed webhooks through wrangler dev", { timeout: 24
     const curl = /(curl -sS -X POST (?:[^\n]*\\\n)*[^\n]*)/.exec(output)[1].replace(/\\\n\s*/g, " ");
     const { execSync } = await import("node:child_process");
     assert.match(execSync(curl, { encoding: "utf8" }), /<Dial action="\/voice\/dialed"/);
+    // The admin worker answers on the same port: the seeded demo line.
+    const admin = /^ADMIN_TOKEN=(.*)$/m.exec(readFileSync(join(ROOT, ".dev.vars"), "utf8"))[1];
+    const lines = await fetch(`${base}/api/v1/accounts/AC00000000000000000000000000000001/lines`, { headers: { Authorization: `Bearer ${admin}` } });
+    assert.equal(lines.status, 200);
+    assert.ok((await lines.json()).lines.includes("+14155550199"));
     const bad = await post(base, "/voice/fallback", callParams(), { token: "wrong" });
     assert.equal(bad.status, 403);
   } finally {

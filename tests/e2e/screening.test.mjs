@@ -216,5 +216,5 @@ test("out of hours, callers go straight to voicemail with the closed greeting", 
     body: JSON.stringify({ owner: { targets: [{ number: "+14155550100" }] }, hours: { time_zone: "Mars/Olympus", open: {} } }),
   });
   assert.equal(r.status, 422);
-  assert.deepEqual(await r.json(), { error: 'hours.time_zone: unknown time zone "Mars/Olympus"', field: "hours.time_zone" });
+  assert.deepEqual(await r.json(), { error: 'hours.time_zone: unknown time zone "Mars/Olympus"', code: "invalid", field: "hours.time_zone" });
 });

@@ -87,7 +87,7 @@ test("account tokens: shown once, stored as a hash, scoped to one account, revoc
 
   // AC…02's token on AC…01's paths: exactly what a path that does not exist answers.
   const missing = await api("GET", `/accounts/${A1}/no-such-thing`, undefined, t2);
-  assert.deepEqual(missing, { status: 404, body: { error: "no such API route" } });
+  assert.deepEqual(missing, { status: 404, body: { error: "no such API route", code: "no_route" } });
   const before = await w.snapshot();
   for (const [method, path, body] of [
     ["GET", "/lines"], ["GET", `/lines/${ADA_LINE}`], ["GET", `/lines/${ADA_LINE}/entries`], ["GET", "/voicemails"],
@@ -104,13 +104,13 @@ test("account tokens: shown once, stored as a hash, scoped to one account, revoc
   // Its own account: yes. Managing tokens: only the root.
   assert.equal((await api("PUT", `/accounts/${A2}/lines/+14155550800`, { owner: { targets: [{ client: "desk" }] } }, t2)).status, 200);
   assert.deepEqual(await api("POST", `/accounts/${A2}/tokens`, { scope: "write" }, t2),
-    { status: 403, body: { error: "only the root token manages tokens" } });
+    { status: 403, body: { error: "only the root token manages tokens", code: "root_only" } });
   // A read token reads and simulates, and writes nothing.
   const ro = (await api("POST", `/accounts/${A2}/tokens`, { scope: "read" })).body.token;
   assert.equal((await api("GET", `/accounts/${A2}/lines`, undefined, ro)).status, 200);
   assert.equal((await api("POST", `/accounts/${A2}/simulate`, { To: "+14155550800", From: FRIEND }, ro)).status, 200);
   assert.deepEqual(await api("DELETE", `/accounts/${A2}/lines/+14155550800`, undefined, ro),
-    { status: 403, body: { error: "this token is read-only" } });
+    { status: 403, body: { error: "this token is read-only", code: "read_only_token" } });
   // A forged token (right shape, wrong secret) and a revoked one are unknown.
   assert.equal((await api("GET", `/accounts/${A2}/lines`, undefined, t2.slice(0, -1) + (t2.endsWith("0") ? "1" : "0"))).status, 401);
   const id = t2.split("_")[2];
@@ -151,7 +151,7 @@ test("toll fraud through side doors: masking parties, SIP, forward and owner tar
   // A premium-rate party of a masking session.
   await api("PUT", `/accounts/${A1}/pools/doors/numbers/%2B14155550331`, {});
   let r = await api("POST", `/accounts/${A1}/pools/doors/sessions`, { a: "+14155550401", b: "+1 900 555 0100" });
-  assert.deepEqual(r, { status: 422, body: { error: "b: premium-rate and shared-cost numbers are not called", refused: "premium", party: "b" } });
+  assert.deepEqual(r, { status: 422, body: { error: "b: premium-rate and shared-cost numbers are not called", code: "refused_by_guard", refused: "premium", party: "b" } });
   r = await api("POST", `/accounts/${A1}/pools/doors/sessions`, { a: "+33 1 23 45 67 89", b: "+14155550402" });
   assert.equal(r.status, 422);
   assert.deepEqual([r.body.refused, r.body.country, r.body.party], ["country_not_allowed", "FR", "a"]);
@@ -200,9 +200,9 @@ test("a premium FALLBACK_FORWARD_TO degrades to voicemail and says so in the log
 test("masking: a number serves one pool; carriers and accounts never cross", async () => {
   assert.equal((await api("PUT", `/accounts/${A1}/pools/one/numbers/%2B14155550341`, {})).status, 200);
   assert.deepEqual(await api("PUT", `/accounts/${A1}/pools/two/numbers/%2B14155550341`, {}),
-    { status: 409, body: { error: '+14155550341 is already in pool "one"; remove it there first' } });
+    { status: 409, body: { error: '+14155550341 is already in pool "one"; remove it there first', code: "conflict" } });
   assert.deepEqual(await api("PUT", `/accounts/${A2}/pools/mine/numbers/%2B14155550341`, {}),
-    { status: 409, body: { error: "+14155550341 is already in a pool of another account" } });
+    { status: 409, body: { error: "+14155550341 is already in a pool of another account", code: "conflict" } });
   // Removed, it is free for another pool.
   assert.equal((await api("DELETE", `/accounts/${A1}/pools/one/numbers/%2B14155550341`)).status, 200);
   assert.equal((await api("PUT", `/accounts/${A1}/pools/two/numbers/%2B14155550341`, {})).status, 200);
@@ -280,10 +280,10 @@ test("a 64 KiB webhook cap holds without Content-Length; API bodies have theirs"
   });
   assert.deepEqual([r.status, await r.text()], [413, "request body over 64 KiB\n"]);
   let a = await api("PUT", `/accounts/${A1}/lines/${ADA_LINE}`, JSON.stringify({ owner: { targets: [{ client: "x".repeat(1100 * 1024) }] } }));
-  assert.deepEqual(a, { status: 413, body: { error: "request body over 1 MiB" } });
+  assert.deepEqual(a, { status: 413, body: { error: "request body over 1 MiB", code: "too_large" } });
   const cards = Array.from({ length: 5001 }, (_, i) => `BEGIN:VCARD\nVERSION:3.0\nTEL:+1212555${String(i).padStart(4, "0")}\nEND:VCARD`).join("\n");
   a = await api("POST", `/accounts/${A1}/lines/${ADA_LINE}/address-book`, cards);
-  assert.deepEqual(a, { status: 422, body: { error: "the file has 5001 numbers; an address book takes at most 5000" } });
+  assert.deepEqual(a, { status: 422, body: { error: "the file has 5001 numbers; an address book takes at most 5000", code: "invalid" } });
   assert.deepEqual(await w.snapshot(), before);
 });
 

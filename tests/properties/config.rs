@@ -4,8 +4,8 @@
 use crate::{cases, nasty_string};
 use proptest::prelude::*;
 use serde_json::{json, Map, Value};
-use switchboard::config::LineConfig;
-use switchboard::outbound::Outbound;
+use switchboard_core::config::LineConfig;
+use switchboard_core::outbound::Outbound;
 
 /// The README's line config, every field set.
 pub fn full_line() -> Value {

@@ -2,7 +2,7 @@
 
 use crate::{cases, nasty_string};
 use proptest::prelude::*;
-use switchboard::form::{FormError, Params};
+use switchboard_core::form::{FormError, Params};
 
 /// `%XX` for every byte, in either case.
 fn percent_encoded(bytes: &[u8], upper: bool) -> String {

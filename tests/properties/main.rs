@@ -63,7 +63,7 @@ pub fn carriable(s: &str) -> String {
 
 #[test]
 fn config_mutations_start_from_valid_configs() {
-    use switchboard::{config::LineConfig, outbound::Outbound};
+    use switchboard_core::{config::LineConfig, outbound::Outbound};
     assert!(LineConfig::from_json(&config::full_line().to_string()).is_ok());
     assert!(Outbound::from_json(&config::full_outbound().to_string()).is_ok());
 }

@@ -6,7 +6,7 @@ use hmac::{Hmac, Mac};
 use proptest::prelude::*;
 use serde_json::{json, Map, Value};
 use sha2::{Digest, Sha256};
-use switchboard::signature::messagebird::{sign, verify, Verified, LIFETIME_SECS};
+use switchboard_core::signature::messagebird::{sign, verify, Verified, LIFETIME_SECS};
 
 const KEY: &[u8] = b"signing key";
 const URL: &str = "https://example.com/messagebird/voice?source=31612345678";

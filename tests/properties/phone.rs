@@ -2,7 +2,7 @@
 
 use crate::{cases, nasty_string};
 use proptest::prelude::*;
-use switchboard::phone::{Party, E164};
+use switchboard_core::phone::{Party, E164};
 
 /// Mostly number-like text, with the odd character that is not.
 fn carrier_text() -> impl Strategy<Value = String> {

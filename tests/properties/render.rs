@@ -7,11 +7,11 @@ use proptest::prelude::*;
 use quick_xml::escape::resolve_predefined_entity;
 use quick_xml::events::Event;
 use quick_xml::{Reader, XmlVersion};
-use switchboard::outcome::{
+use switchboard_core::outcome::{
     AfterDial, ChallengePrompt, Connect, Outcome, Prompt, RejectReason, Step, Target, Voicemail,
 };
-use switchboard::phone::E164;
-use switchboard::render::{callflow, twiml};
+use switchboard_core::phone::E164;
+use switchboard_core::render::{callflow, twiml};
 
 /// Text as callers, carriers and configuration may send it, with XML's
 /// forbidden characters, markup and whitespace well represented.

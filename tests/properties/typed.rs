@@ -3,8 +3,8 @@
 
 use crate::{cases, nasty_string};
 use proptest::prelude::*;
-use switchboard::outbound::parse_destination;
-use switchboard::phone::{parse_typed, E164};
+use switchboard_numbers::{parse_destination, parse_typed};
+use switchboard_core::phone::E164;
 
 fn typed_text() -> impl Strategy<Value = String> {
     prop_oneof![

@@ -2,7 +2,7 @@
 
 use crate::{cases, nasty_char, nasty_string};
 use proptest::prelude::*;
-use switchboard::screening::vcard::tels;
+use switchboard_core::screening::vcard::tels;
 
 /// Real-world shapes: iCloud groups, Google, 2.1 quoted-printable with soft
 /// breaks and Latin-1, a nested AGENT card, 4.0 tel: URIs, folded lines.

@@ -23,21 +23,35 @@ export const SECRETS = {
   MESSAGEBIRD_ACCESS_KEY: "test-messagebird-access-key",
 };
 
-export async function startWorker({ vars = {}, kv = true, seed = true } = {}) {
-  const { workerOptions } = unstable_getMiniflareWorkerOptions(join(ROOT, "wrangler.toml"));
+// The two workers as the README deploys them: calls (the entry, serving
+// every URL) and admin, bound to each other as their wrangler configs say.
+export const WORKERS = [
+  { name: "switchboard", config: "wrangler.toml", dir: "build", script: "entry.mjs" },
+  { name: "switchboard-admin", config: "admin/wrangler.toml", dir: "admin/build", script: "index.js" },
+];
+
+// Miniflare options for one worker, from its wrangler config.
+export function workerOptionsFor({ name, config, dir, script }, { vars = {}, kv = true } = {}) {
+  const { workerOptions } = unstable_getMiniflareWorkerOptions(join(ROOT, config));
   const bindings = { ...workerOptions.bindings };
   for (const k of Object.keys(bindings)) if (k.includes("TOKEN") || k.includes("SHARED_KEY")) delete bindings[k];
-  const logs = [];
-  const mf = new Miniflare({
+  return {
     ...workerOptions,
-    name: "switchboard",
+    name,
     modules: true,
-    scriptPath: join(ROOT, "build", "entry.mjs"),
-    modulesRoot: join(ROOT, "build"),
+    scriptPath: join(ROOT, dir, script),
+    modulesRoot: join(ROOT, dir),
     // worker-build's index.js is an ES module too (the entry imports it).
     modulesRules: [{ type: "ESModule", include: ["**/*.js", "**/*.mjs"] }, { type: "CompiledWasm", include: ["**/*.wasm"] }],
     bindings: { ...bindings, ...SECRETS, ...vars },
     kvNamespaces: kv ? workerOptions.kvNamespaces : undefined,
+  };
+}
+
+export async function startWorker({ vars = {}, kv = true, seed = true } = {}) {
+  const logs = [];
+  const mf = new Miniflare({
+    workers: WORKERS.map((w) => workerOptionsFor(w, { vars, kv })),
     host: "127.0.0.1",
     port: 0,
     cf: false,
@@ -73,7 +87,7 @@ export async function startWorker({ vars = {}, kv = true, seed = true } = {}) {
     },
     // Sends one operation to a scope's Ledger object, as the worker does.
     async ledger(scope, op) {
-      const ns = await mf.getDurableObjectNamespace("LEDGER");
+      const ns = await mf.getDurableObjectNamespace("LEDGER", "switchboard-admin");
       const r = await ns.get(ns.idFromName(scope)).fetch("https://object/", { method: "POST", body: JSON.stringify(op) });
       return r.json();
     },

@@ -1,0 +1,106 @@
+//! `…/outbound` (the account's outbound config) and `…/caller-id?to=` (the
+//! number a callee would see), and the guard every number a line or list
+//! would dial passes before it is stored.
+
+use super::{json_body, query_of, ApiError, Ctx, Reply};
+use serde_json::{json, Value};
+use switchboard_core::account::AccountSid;
+use switchboard_core::outbound::{self, Destination, Outbound, Pick};
+use switchboard_core::outcome::Target;
+use switchboard_core::phone::E164;
+use switchboard_edge::outbound::config;
+use switchboard_edge::store;
+use worker::{kv::KvStore, Method};
+
+pub async fn route(cx: &mut Ctx<'_>, method: Method, rest: &[&str]) -> Reply {
+    match (method, rest) {
+        (Method::Get, ["outbound"]) => Ok((
+            200,
+            serde_json::to_value(required_config(cx.kv, cx.account).await?).unwrap_or_default(),
+        )),
+        (Method::Put, ["outbound"]) => {
+            // Strictly the declared shape, then validated (countries are
+            // checked against the numbering plan).
+            let config: Outbound = json_body(cx.req).await?;
+            config.validate()?;
+            store::put_json(cx.kv, &store::outbound_key(cx.account), &config).await?;
+            Ok((200, serde_json::to_value(&config).unwrap_or_default()))
+        }
+        (Method::Get, ["caller-id"]) => caller_id(cx).await,
+        _ => Err(ApiError::NoRoute),
+    }
+}
+
+pub async fn required_config(kv: &KvStore, account: &AccountSid) -> Result<Outbound, ApiError> {
+    config(kv, account).await?.ok_or_else(|| {
+        ApiError::NotFound(
+            "no outbound config for this account: PUT /api/v1/accounts/{AccountSid}/outbound"
+                .into(),
+        )
+    })
+}
+
+/// What someone dialled, in the account's country for national spellings,
+/// through the static guard (premium, blocked prefixes, countries).
+pub fn destination(config: &Outbound, to: &str) -> Result<Destination, ApiError> {
+    let dest = switchboard_numbers::parse_destination(to, config.default_country.as_deref())?;
+    outbound::check(config, &dest)?;
+    Ok(dest)
+}
+
+/// `GET …/caller-id?to=…`: the pick and the rule. Does not count against
+/// the rate limit (nothing is called).
+async fn caller_id(cx: &mut Ctx<'_>) -> Reply {
+    let query = query_of(cx.req)?;
+    let to = query
+        .get("to")
+        .ok_or_else(|| ApiError::Malformed("to is required".into()))?;
+    let config = required_config(cx.kv, cx.account).await?;
+    let dest = destination(&config, to)?;
+    let pick = outbound::pick(&config, &dest);
+    Ok((
+        200,
+        picked(json!({ "to": dest.number, "country": dest.region }), &pick),
+    ))
+}
+
+/// `fields` plus `caller_id`, `rule` and the rule's `key`.
+pub fn picked(mut fields: Value, pick: &Pick) -> Value {
+    if let (Some(out), Ok(Value::Object(p))) = (fields.as_object_mut(), serde_json::to_value(pick))
+    {
+        out.extend(p);
+    }
+    fields
+}
+
+/// Where a line or its forward list would put calls through: numbers pass
+/// the account's guard (the line's own number counts as one the account
+/// has), so a line can never become a forwarder to a premium or foreign
+/// number the account never allowed.
+pub async fn guard_targets(
+    kv: &KvStore,
+    account: &AccountSid,
+    line: &E164,
+    targets: &[(String, &Target)],
+) -> Result<(), ApiError> {
+    let numbers: Vec<(&String, &E164)> = targets
+        .iter()
+        .filter_map(|(field, t)| match t {
+            Target::Number(n) => Some((field, n)),
+            _ => None,
+        })
+        .collect();
+    if numbers.is_empty() {
+        return Ok(());
+    }
+    let config = config(kv, account).await?;
+    for (field, n) in numbers {
+        outbound::classify(n)
+            .and_then(|d| outbound::check_for(config.as_ref(), std::slice::from_ref(line), &d))
+            .map_err(|refused| ApiError::Refused {
+                refused,
+                at: Some(("field", field.clone())),
+            })?;
+    }
+    Ok(())
+}

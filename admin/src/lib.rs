@@ -1,0 +1,66 @@
+//! The admin worker: the management API (`/api/v1/…`, `api`), the Durable
+//! Objects (`allocator::PoolAllocator` for masking pools, `ledger::Ledger`
+//! for every exact counter and claim, bound by the calls worker too), and
+//! the one thing the calls worker asks of it: reading a number someone
+//! dialled in a national spelling (`/internal/v1/destination`), which needs
+//! `phonenumber`'s metadata that only this worker links.
+#![cfg(target_arch = "wasm32")]
+
+mod allocator;
+mod api;
+mod ledger;
+mod tokens;
+
+use switchboard_core::body;
+use switchboard_core::outbound::{Dialled, Parsed};
+use switchboard_edge::body::read_body;
+use switchboard_edge::{panic, respond, VERSION};
+use worker::{event, Context, Env, Method, Request, Response, Result};
+
+pub use allocator::PoolAllocator;
+pub use ledger::Ledger;
+
+#[event(fetch)]
+async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
+    panic::install("admin");
+    let path = req.path();
+    if path.starts_with("/api/v1/") {
+        return api::handle(req, env).await;
+    }
+    match (req.method(), path.as_str()) {
+        (Method::Post, "/internal/v1/destination") => destination(req).await,
+        (Method::Get, "/health") => respond::json(
+            200,
+            &serde_json::json!({ "status": "ok", "worker": "admin", "version": VERSION }),
+        ),
+        _ => respond::plain(404, "no such route"),
+    }
+}
+
+/// A dialled number in any spelling, parsed and classified for the calls
+/// worker's guard. It holds no state and no secret: anyone may ask.
+async fn destination(mut req: Request) -> Result<Response> {
+    let parsed = async {
+        let bytes = read_body(&mut req, 4096).await.map_err(|e| e.to_string())?;
+        let text = String::from_utf8(bytes).map_err(|_| "body is not UTF-8".to_string())?;
+        body::parse::<Dialled>(&text).map_err(|e| e.to_string())
+    };
+    match parsed.await {
+        Err(e) => respond::plain(400, &e),
+        Ok(dialled) => {
+            let answer = match switchboard_numbers::parse_destination(
+                &dialled.input,
+                dialled.default_country.as_deref(),
+            ) {
+                Ok(dest) => Parsed::Number(dest),
+                Err(refused) => Parsed::Invalid {
+                    why: match refused {
+                        switchboard_core::outbound::Refused::Invalid { why } => why,
+                        other => other.to_string(),
+                    },
+                },
+            };
+            respond::json(200, &answer)
+        }
+    }
+}

@@ -1,0 +1,138 @@
+//! The calls worker's paths, in one table: the router reads a request's
+//! route from it, and the renderers write follow-up URLs (`action`,
+//! `recordingStatusCallback`) from it, so the two can never disagree.
+
+use crate::outcome::Step;
+
+/// A webhook the calls worker answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Route {
+    Incoming,
+    Outbound,
+    SmsIncoming,
+    ProxyVoice,
+    ProxySms,
+    ChallengeAnswer,
+    Dialed,
+    Voicemail,
+    VoicemailReady,
+    Fallback,
+    FallbackDialed,
+    FallbackRecorded,
+    MessagebirdVoice,
+    MessagebirdSms,
+}
+
+/// Which carrier signs a route's requests.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Signer {
+    Twilio,
+    Messagebird,
+}
+
+const TABLE: [(Route, &str); 14] = [
+    (Route::Incoming, "/voice/incoming"),
+    (Route::Outbound, "/voice/outbound"),
+    (Route::SmsIncoming, "/sms/incoming"),
+    (Route::ProxyVoice, "/voice/proxy"),
+    (Route::ProxySms, "/sms/proxy"),
+    (Route::ChallengeAnswer, "/voice/challenge"),
+    (Route::Dialed, "/voice/dialed"),
+    (Route::Voicemail, "/voice/voicemail"),
+    (Route::VoicemailReady, "/voice/voicemail/ready"),
+    (Route::Fallback, "/voice/fallback"),
+    (Route::FallbackDialed, "/voice/fallback/dialed"),
+    (Route::FallbackRecorded, "/voice/fallback/recorded"),
+    (Route::MessagebirdVoice, "/messagebird/voice"),
+    (Route::MessagebirdSms, "/messagebird/sms"),
+];
+
+impl Route {
+    /// Every route, in the table's order.
+    pub fn all() -> impl Iterator<Item = Route> {
+        TABLE.iter().map(|(r, _)| *r)
+    }
+
+    pub fn from_path(path: &str) -> Option<Route> {
+        TABLE.iter().find(|(_, p)| *p == path).map(|(r, _)| *r)
+    }
+
+    pub fn path(self) -> &'static str {
+        TABLE
+            .iter()
+            .find(|(r, _)| *r == self)
+            .map(|(_, p)| *p)
+            .expect("every route is in the table")
+    }
+
+    /// The path without its leading `/`, as the log names the route.
+    pub fn name(self) -> &'static str {
+        &self.path()[1..]
+    }
+
+    pub fn signer(self) -> Signer {
+        match self {
+            Route::MessagebirdVoice | Route::MessagebirdSms => Signer::Messagebird,
+            _ => Signer::Twilio,
+        }
+    }
+}
+
+/// The URL (a path on the calls worker) of a call's next step. Twilio
+/// resolves paths against the URL it just requested, so the deployment's
+/// host and any proxy in front need not be known here.
+pub fn step_url(step: &Step) -> String {
+    let route = match step {
+        Step::ChallengeAnswer => Route::ChallengeAnswer,
+        Step::Dialed { .. } => Route::Dialed,
+        Step::VoicemailRecorded => Route::Voicemail,
+        Step::VoicemailReady => Route::VoicemailReady,
+        Step::FallbackDialed => Route::FallbackDialed,
+        Step::FallbackRecorded => Route::FallbackRecorded,
+    };
+    match step {
+        Step::Dialed { next: Some(i) } => format!("{}?next={i}", route.path()),
+        _ => route.path().to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    // The same tests run compiled to wasm, under Node (scripts/test.sh).
+    use super::*;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    #[test]
+    fn every_path_routes_back_to_its_route() {
+        for route in Route::all() {
+            assert_eq!(Route::from_path(route.path()), Some(route));
+            assert_eq!(format!("/{}", route.name()), route.path());
+        }
+        assert_eq!(Route::from_path("/voice/incoming/"), None);
+        assert_eq!(Route::from_path("/api/v1/accounts"), None);
+    }
+
+    #[test]
+    fn every_follow_up_url_is_a_route_of_the_same_worker() {
+        let steps = [
+            Step::ChallengeAnswer,
+            Step::Dialed { next: Some(2) },
+            Step::Dialed { next: None },
+            Step::VoicemailRecorded,
+            Step::VoicemailReady,
+            Step::FallbackDialed,
+            Step::FallbackRecorded,
+        ];
+        for step in &steps {
+            let url = step_url(step);
+            let path = url.split('?').next().unwrap();
+            let route = Route::from_path(path).expect(&url);
+            assert_eq!(route.signer(), Signer::Twilio, "{url}");
+        }
+        assert_eq!(
+            step_url(&Step::Dialed { next: Some(2) }),
+            "/voice/dialed?next=2"
+        );
+    }
+}

@@ -1,0 +1,73 @@
+//! An account's outbound settings as both workers read them, and the hourly
+//! counts every dialled destination takes from its ledger.
+
+use crate::ledger::{ask_ledger, scope};
+use crate::store::{self, StoreError};
+use switchboard_core::account::AccountSid;
+use switchboard_core::ledger::{Limit, Op, Reply};
+use switchboard_core::outbound::{Outbound, RateScope, Refused};
+use worker::{kv::KvStore, Env};
+
+/// The account's outbound config (`acct:<AccountSid>`), edge-cached like a
+/// line's. Validated when the admin worker wrote it; read back plainly.
+pub async fn config(kv: &KvStore, account: &AccountSid) -> Result<Option<Outbound>, StoreError> {
+    let key = store::outbound_key(account);
+    match kv
+        .get(&key)
+        .cache_ttl(store::CONFIG_CACHE_SECS)
+        .text()
+        .await?
+    {
+        None => Ok(None),
+        Some(text) => Outbound::from_stored(&text)
+            .map(Some)
+            .map_err(|e| StoreError::Broken {
+                key,
+                why: e.to_string(),
+            }),
+    }
+}
+
+/// Why a destination was not cleared: the guard said no, or we could not ask.
+pub enum Guarded {
+    Refused(Refused),
+    Store(String),
+}
+
+/// Counts one call to `destination` (an E.164 number or a SIP URI) against
+/// the account's hourly limits, exactly: the account's ledger checks and
+/// counts in one step, so a burst of simultaneous requests gets exactly as
+/// many calls as the limit allows.
+pub async fn count_call(
+    env: &Env,
+    account: &AccountSid,
+    config: &Outbound,
+    destination: &str,
+) -> Result<(), Guarded> {
+    let guard = &config.guard;
+    let limits = vec![
+        Limit {
+            key: format!("to:{destination}"),
+            limit: guard.max_calls_per_destination_per_hour,
+        },
+        Limit {
+            key: "account".into(),
+            limit: guard.max_calls_per_account_per_hour,
+        },
+    ];
+    match ask_ledger(env, &scope::rate(account), &Op::Take { limits })
+        .await
+        .map_err(Guarded::Store)?
+    {
+        Reply::Taken { .. } => Ok(()),
+        Reply::Limited { key, limit } => Err(Guarded::Refused(Refused::RateLimited {
+            scope: if key == "account" {
+                RateScope::Account
+            } else {
+                RateScope::Destination
+            },
+            limit,
+        })),
+        other => Err(Guarded::Store(format!("ledger: unexpected {other:?}"))),
+    }
+}

@@ -1,0 +1,93 @@
+//! Twilio's REST API (and any JSON endpoint) over `fetch`. Base URLs come
+//! from vars so tests point them at a local recorder, never the internet.
+
+use crate::settings;
+use base64::{engine::general_purpose::STANDARD, Engine};
+use switchboard_core::account::AccountSid;
+use worker::js_sys::{self, Reflect};
+use worker::wasm_bindgen::{JsCast, JsValue};
+use worker::{AbortSignal, Env, Fetch, Headers, Method, Request, RequestInit};
+
+pub const API: (&str, &str) = ("TWILIO_API_BASE", "https://api.twilio.com");
+pub const STUDIO: (&str, &str) = ("TWILIO_STUDIO_BASE", "https://studio.twilio.com");
+pub const MESSAGEBIRD: (&str, &str) = ("MESSAGEBIRD_API_BASE", "https://rest.messagebird.com");
+
+/// Basic auth for `account`: an API key (`TWILIO_API_KEY_<AccountSid>` with
+/// `TWILIO_API_SECRET_<AccountSid>`) when one is set, else the auth token.
+pub fn basic_auth(env: &Env, account: &AccountSid) -> Option<String> {
+    let (user, password) = match (
+        settings::secret(env, &format!("TWILIO_API_KEY_{account}")),
+        settings::secret(env, &format!("TWILIO_API_SECRET_{account}")),
+    ) {
+        (Some(key), Some(secret)) => (key, secret),
+        _ => (account.to_string(), settings::auth_token(env, account)?),
+    };
+    Some(format!(
+        "Basic {}",
+        STANDARD.encode(format!("{user}:{password}"))
+    ))
+}
+
+/// How long any outbound request may take. A slow receiver (a customer's
+/// webhook) must not hold the carrier's callback open until it gives up.
+pub const TIMEOUT_MS: u32 = 10_000;
+
+/// POSTs `body`; a 2xx answer's body is returned, anything else (a status,
+/// no answer within `TIMEOUT_MS`) is an error saying which.
+pub async fn post(
+    url: &str,
+    content_type: &str,
+    body: String,
+    auth: Option<&str>,
+) -> Result<String, String> {
+    let headers = Headers::new();
+    let set = |k: &str, v: &str| headers.set(k, v).map_err(|e| e.to_string());
+    set("Content-Type", content_type)?;
+    if let Some(a) = auth {
+        set("Authorization", a)?;
+    }
+    let mut init = RequestInit::new();
+    init.with_method(Method::Post)
+        .with_headers(headers)
+        .with_body(Some(JsValue::from_str(&body)));
+    let req = Request::new_with_init(url, &init).map_err(|e| e.to_string())?;
+    let mut resp = match timeout_signal(TIMEOUT_MS) {
+        Some(signal) => Fetch::Request(req).send_with_signal(&signal).await,
+        None => Fetch::Request(req).send().await,
+    }
+    .map_err(|e| {
+        let e = e.to_string();
+        if e.contains("abort") || e.contains("Timeout") || e.contains("timed out") {
+            format!("no answer within {} s", TIMEOUT_MS / 1000)
+        } else {
+            e
+        }
+    })?;
+    let text = resp.text().await.unwrap_or_default();
+    match resp.status_code() {
+        200..=299 => Ok(text),
+        code => Err(format!("HTTP {code}")),
+    }
+}
+
+/// The `sid` of a created resource, from Twilio's JSON answer.
+pub fn sid_of(answer: &str) -> Option<String> {
+    serde_json::from_str::<serde_json::Value>(answer)
+        .ok()?
+        .get("sid")?
+        .as_str()
+        .map(str::to_string)
+}
+
+/// `AbortSignal.timeout(ms)` from the runtime.
+fn timeout_signal(ms: u32) -> Option<AbortSignal> {
+    let class = Reflect::get(&js_sys::global(), &"AbortSignal".into()).ok()?;
+    let timeout: js_sys::Function = Reflect::get(&class, &"timeout".into())
+        .ok()?
+        .dyn_into()
+        .ok()?;
+    let signal = timeout.call1(&class, &JsValue::from(ms)).ok()?;
+    Some(AbortSignal::from(
+        signal.unchecked_into::<worker::web_sys::AbortSignal>(),
+    ))
+}

@@ -1,0 +1,61 @@
+//! Everything the deployment is configured with: secrets (`wrangler secret
+//! put`, locally `.dev.vars`) and plain vars (`wrangler.toml`). An empty
+//! value counts as unset, so a blank line in `.dev.vars` never becomes a key.
+
+use switchboard_core::account::AccountSid;
+use worker::Env;
+
+pub fn secret(env: &Env, name: &str) -> Option<String> {
+    env.secret(name)
+        .ok()
+        .map(|s| s.to_string())
+        .filter(|s| !s.is_empty())
+}
+
+pub fn var(env: &Env, name: &str) -> Option<String> {
+    env.var(name)
+        .ok()
+        .map(|v| v.to_string())
+        .filter(|v| !v.trim().is_empty())
+}
+
+/// The auth token of `account`: its own secret if it has one, else the main
+/// account's. Also the REST API password for that account.
+pub fn auth_token(env: &Env, account: &AccountSid) -> Option<String> {
+    secret(env, &format!("TWILIO_AUTH_TOKEN_{account}"))
+        .or_else(|| secret(env, "TWILIO_AUTH_TOKEN"))
+}
+
+/// A shared signing key and the accounts it may sign for. A key signs for
+/// the accounts listed in `TWILIO_SHARED_KEY_<id>_ACCOUNTS` (comma-separated
+/// AccountSids) and for no other: a key that names none is unusable, so a
+/// key created for one tenant can never vouch for another's request.
+pub fn shared_key(env: &Env, id: &str) -> Option<(String, Vec<String>)> {
+    let key = secret(env, &format!("TWILIO_SHARED_KEY_{id}"))?;
+    let accounts = secret(env, &format!("TWILIO_SHARED_KEY_{id}_ACCOUNTS"))
+        .or_else(|| var(env, &format!("TWILIO_SHARED_KEY_{id}_ACCOUNTS")))
+        .unwrap_or_default()
+        .split(',')
+        .map(|a| a.trim().to_string())
+        .filter(|a| !a.is_empty())
+        .collect();
+    Some((key, accounts))
+}
+
+/// Keys the verification-code hashes and derives challenge digits.
+pub fn challenge_secret(env: &Env) -> Result<String, String> {
+    secret(env, "CHALLENGE_SECRET").ok_or_else(|| "the CHALLENGE_SECRET secret is not set".into())
+}
+
+/// The management API's root token.
+pub fn admin_token(env: &Env) -> Option<String> {
+    secret(env, "ADMIN_TOKEN")
+}
+
+/// The base URL named by `(var, default)`, without a trailing slash.
+pub fn base_url(env: &Env, (name, default): (&str, &str)) -> String {
+    match var(env, name) {
+        Some(b) => b.trim().trim_end_matches('/').to_string(),
+        None => default.to_string(),
+    }
+}

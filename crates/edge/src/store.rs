@@ -1,0 +1,279 @@
+//! Workers KV: the key layout and the typed reads and writes.
+//!
+//! | key | value | written by |
+//! |---|---|---|
+//! | `line:<AccountSid>:<To>` | `LineConfig` | management API |
+//! | `entry:<AccountSid>:<To>:<From>` | `Entry` (allow, block, forward), also as metadata | management API, vCard import |
+//! | `entry:<AccountSid>:*:<From>` | `Entry` (account-wide block) | management API |
+//! | `gray:<AccountSid>:<To>:<From>` | `Graylist` counters | calls (only when they change) |
+//! | `vm:<AccountSid>:<CallSid>` | `voicemail::Message` | voicemail callbacks |
+//! | `vm:<AccountSid>:<CallSid>:fallback` | `voicemail::Message` taken by the fallback | fallback callbacks |
+//! | `acct:<AccountSid>` | `outbound::Outbound` | management API |
+//! | `token:<AccountSid>:<id>` | an account API token (its hash) | management API (root) |
+//! | `proxy:<proxy>:<party>` | the masking index entry | the pool's allocator |
+//!
+//! A call reads its line and both list entries in one bulk read (cached at the
+//! edge for `CONFIG_CACHE_SECS`), and its counters in a second read only when
+//! the lists leave the decision to them.
+
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use switchboard_core::account::AccountSid;
+use switchboard_core::config::{ConfigError, LineConfig};
+use switchboard_core::phone::E164;
+use switchboard_core::screening::graylist::Graylist;
+use switchboard_core::screening::{needs_counters, Entry};
+use worker::kv::KvStore;
+
+/// How stale config and lists may be at one edge location. KV's own
+/// propagation between locations adds up to about a minute on top.
+pub const CONFIG_CACHE_SECS: u64 = 60;
+
+pub fn line_key(account: &AccountSid, to: &E164) -> String {
+    format!("line:{account}:{to}")
+}
+
+pub fn lines_prefix(account: &AccountSid) -> String {
+    format!("line:{account}:")
+}
+
+pub fn entry_key(account: &AccountSid, to: &E164, from: &E164) -> String {
+    format!("entry:{account}:{to}:{from}")
+}
+
+/// Every list entry of one line.
+pub fn entries_prefix(account: &AccountSid, to: &E164) -> String {
+    format!("entry:{account}:{to}:")
+}
+
+pub fn account_entry_key(account: &AccountSid, from: &E164) -> String {
+    format!("entry:{account}:*:{from}")
+}
+
+pub fn account_entries_prefix(account: &AccountSid) -> String {
+    format!("entry:{account}:*:")
+}
+
+pub fn gray_key(account: &AccountSid, to: &E164, from: &E164) -> String {
+    format!("gray:{account}:{to}:{from}")
+}
+
+pub fn voicemail_key(account: &AccountSid, call_sid: &str) -> String {
+    format!("vm:{account}:{call_sid}")
+}
+
+/// A message the fallback took: its own key, so it can never overwrite the
+/// message a line's own voicemail stored for the same call.
+pub fn fallback_voicemail_key(account: &AccountSid, call_sid: &str) -> String {
+    format!("vm:{account}:{call_sid}:fallback")
+}
+
+pub fn voicemails_prefix(account: &AccountSid) -> String {
+    format!("vm:{account}:")
+}
+
+/// The account's outbound config.
+pub fn outbound_key(account: &AccountSid) -> String {
+    format!("acct:{account}")
+}
+
+pub fn token_key(account: &AccountSid, id: &str) -> String {
+    format!("token:{account}:{id}")
+}
+
+pub fn tokens_prefix(account: &AccountSid) -> String {
+    format!("token:{account}:")
+}
+
+/// The masking index: what a call from `party` to `proxy` reaches.
+pub fn proxy_key(proxy: &E164, party: &E164) -> String {
+    format!("proxy:{proxy}:{party}")
+}
+
+/// A key as it may appear in a log line or an error: phone numbers in it
+/// masked to their last four digits, like everywhere else in the logs.
+pub fn loggable(key: &str) -> String {
+    key.split(':')
+        .map(|part| match E164::parse(part) {
+            Ok(n) => n.masked(),
+            Err(_) if part.starts_with('+') => "***".to_string(),
+            Err(_) => part.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join(":")
+}
+
+#[derive(Debug)]
+pub enum StoreError {
+    Kv(String),
+    /// A stored value no longer parses or validates.
+    Broken {
+        key: String,
+        why: String,
+    },
+}
+
+impl std::fmt::Display for StoreError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            StoreError::Kv(e) => write!(f, "KV: {e}"),
+            StoreError::Broken { key, why } => {
+                write!(f, "stored value {} is broken: {why}", loggable(key))
+            }
+        }
+    }
+}
+
+impl From<worker::kv::KvError> for StoreError {
+    fn from(e: worker::kv::KvError) -> StoreError {
+        StoreError::Kv(e.to_string())
+    }
+}
+
+pub type Result<T> = std::result::Result<T, StoreError>;
+
+/// What one call needs from the store.
+pub struct CallFacts {
+    pub line: Option<LineConfig>,
+    pub entry: Entry,
+    pub account_blocked: bool,
+    pub graylist: Graylist,
+}
+
+/// One KV operation for the line and both list entries (a bulk read), and a
+/// second for the counters only when the lists do not decide the call. A
+/// withheld caller has no entries or counters to read.
+pub async fn call_facts(
+    kv: &KvStore,
+    account: &AccountSid,
+    to: &E164,
+    from: Option<&E164>,
+) -> Result<CallFacts> {
+    let line_key = line_key(account, to);
+    let mut keys = vec![line_key.clone()];
+    if let Some(from) = from {
+        keys.push(entry_key(account, to, from));
+        keys.push(account_entry_key(account, from));
+    }
+    let mut cached = kv
+        .get_bulk(&keys)
+        .cache_ttl(CONFIG_CACHE_SECS)
+        .text()
+        .await?;
+    let mut take = |key: &str| cached.remove(key).flatten();
+    let line = take(&line_key)
+        .map(|text| LineConfig::from_stored(&text).map_err(|e| broken(&line_key, e)))
+        .transpose()?;
+    let entry: Entry = match keys.get(1) {
+        Some(k) => parse_or_default(k, take(k))?,
+        None => Entry::default(),
+    };
+    let account_entry: Entry = match keys.get(2) {
+        Some(k) => parse_or_default(k, take(k))?,
+        None => Entry::default(),
+    };
+    let graylist = match from {
+        Some(from) if line.is_some() && needs_counters(&entry, account_entry.block) => {
+            let key = gray_key(account, to, from);
+            let text = kv.get(&key).text().await?;
+            parse_or_default(&key, text)?
+        }
+        _ => Graylist::default(),
+    };
+    Ok(CallFacts {
+        line,
+        entry,
+        account_blocked: account_entry.block,
+        graylist,
+    })
+}
+
+/// A line's config alone (follow-up steps of a call, the API's imports),
+/// edge-cached like the call path's read.
+pub async fn line(kv: &KvStore, account: &AccountSid, to: &E164) -> Result<Option<LineConfig>> {
+    let key = line_key(account, to);
+    kv.get(&key)
+        .cache_ttl(CONFIG_CACHE_SECS)
+        .text()
+        .await?
+        .map(|text| LineConfig::from_stored(&text).map_err(|e| broken(&key, e)))
+        .transpose()
+}
+
+pub async fn get_json<T: DeserializeOwned>(kv: &KvStore, key: &str) -> Result<Option<T>> {
+    match kv.get(key).text().await? {
+        None => Ok(None),
+        Some(text) => serde_json::from_str(&text)
+            .map(Some)
+            .map_err(|e| StoreError::Broken {
+                key: key.into(),
+                why: e.to_string(),
+            }),
+    }
+}
+
+pub async fn put_json<T: Serialize>(kv: &KvStore, key: &str, value: &T) -> Result<()> {
+    let text = serde_json::to_string(value).map_err(|e| StoreError::Kv(e.to_string()))?;
+    kv.put(key, text)?.execute().await?;
+    Ok(())
+}
+
+/// List entries carry themselves as metadata too, so a line's lists can be
+/// listed without reading every key.
+pub async fn put_entry(kv: &KvStore, key: &str, entry: &Entry) -> Result<()> {
+    if entry.is_empty() {
+        kv.delete(key).await?;
+        return Ok(());
+    }
+    let text = serde_json::to_string(entry).map_err(|e| StoreError::Kv(e.to_string()))?;
+    kv.put(key, text)?
+        .metadata(entry)
+        .map_err(StoreError::from)?
+        .execute()
+        .await?;
+    Ok(())
+}
+
+/// Every key under `prefix`, with its metadata, following the cursor.
+pub async fn list<M: DeserializeOwned>(
+    kv: &KvStore,
+    prefix: &str,
+) -> Result<Vec<(String, Option<M>)>> {
+    let mut out = Vec::new();
+    let mut cursor = None;
+    loop {
+        let mut req = kv.list().prefix(prefix.to_string());
+        if let Some(c) = cursor.take() {
+            req = req.cursor(c);
+        }
+        let page = req.execute().await?;
+        for key in page.keys {
+            let meta = key.metadata.and_then(|m| serde_json::from_value(m).ok());
+            out.push((key.name, meta));
+        }
+        if page.list_complete {
+            return Ok(out);
+        }
+        cursor = page.cursor;
+        if cursor.is_none() {
+            return Ok(out);
+        }
+    }
+}
+
+fn parse_or_default<T: DeserializeOwned + Default>(key: &str, text: Option<String>) -> Result<T> {
+    match text {
+        None => Ok(T::default()),
+        Some(t) => serde_json::from_str(&t).map_err(|e| StoreError::Broken {
+            key: key.into(),
+            why: e.to_string(),
+        }),
+    }
+}
+
+fn broken(key: &str, e: ConfigError) -> StoreError {
+    StoreError::Broken {
+        key: key.into(),
+        why: e.to_string(),
+    }
+}

@@ -1,0 +1,151 @@
+//! Telling the owner about a voicemail: an SMS through the Twilio REST API
+//! and/or a JSON POST. The message is stored before any of this starts, every
+//! request has a timeout, and each channel is sent at most once: the call's
+//! ledger hands out a short lease before a send and marks the channel sent
+//! after it, so two callbacks arriving together (the `<Record>` action and
+//! the recording-status callback, or a carrier retry) never both send. What
+//! fails stays pending on the message and is tried again on the next
+//! callback for the same call; nothing is dropped silently.
+
+use switchboard_core::account::AccountSid;
+use switchboard_core::config::Notify;
+use switchboard_core::form::Params;
+use switchboard_core::ledger::{Op, Reply};
+use switchboard_core::voicemail::{Channel, Message};
+use switchboard_edge::ledger::{ask_ledger, scope};
+use switchboard_edge::{clock, rest, settings};
+use worker::Env;
+
+/// Long enough for one send and its timeout; a sender that died holds the
+/// channel no longer than this.
+const LEASE_MS: u64 = 30_000;
+const SENT: &str = "sent";
+
+/// The channels a new message must go out on.
+pub fn channels(notify: &Notify) -> Vec<Channel> {
+    let mut out = Vec::new();
+    if notify.sms_to.is_some() {
+        out.push(Channel::Sms);
+    }
+    if notify.webhook_url.is_some() {
+        out.push(Channel::Webhook);
+    }
+    out
+}
+
+fn key(channel: Channel) -> &'static str {
+    match channel {
+        Channel::Sms => "sms",
+        Channel::Webhook => "webhook",
+    }
+}
+
+/// Tries every pending channel; keeps the ones that failed, with the reason.
+/// A channel another callback is sending right now stays pending here (the
+/// next callback sees it sent).
+pub async fn deliver(env: &Env, account: &AccountSid, message: &mut Message, notify: &Notify) {
+    let ledger = scope::voicemail(account, &message.call_sid);
+    let mut still = Vec::new();
+    let mut errors = Vec::new();
+    for channel in std::mem::take(&mut message.pending) {
+        let lease = match clock::random_bytes(8) {
+            Ok(b) => b.iter().map(|b| format!("{b:02x}")).collect::<String>(),
+            Err(e) => {
+                errors.push(e);
+                still.push(channel);
+                continue;
+            }
+        };
+        let claim = Op::Claim {
+            key: key(channel).into(),
+            holder: lease.clone(),
+            until_ms: Some(clock::now_ms() + LEASE_MS),
+        };
+        match ask_ledger(env, &ledger, &claim).await {
+            Ok(Reply::Claimed) => {}
+            Ok(Reply::Held { holder }) if holder == SENT => continue,
+            Ok(_) => {
+                still.push(channel);
+                continue;
+            }
+            Err(e) => {
+                errors.push(format!("{}: {e}", key(channel)));
+                still.push(channel);
+                continue;
+            }
+        }
+        let sent = match channel {
+            Channel::Sms => send_sms(env, account, message, notify).await,
+            Channel::Webhook => post_webhook(message, notify).await,
+        };
+        let settle = match sent {
+            Ok(()) => Op::Replace {
+                key: key(channel).into(),
+                from: lease,
+                to: SENT.into(),
+                until_ms: None,
+            },
+            Err(e) => {
+                errors.push(e);
+                still.push(channel);
+                Op::Release {
+                    key: key(channel).into(),
+                    holder: lease,
+                }
+            }
+        };
+        if let Err(e) = ask_ledger(env, &ledger, &settle).await {
+            errors.push(format!("{}: {e}", key(channel)));
+        }
+    }
+    message.pending = still;
+    message.last_error = (!errors.is_empty()).then(|| errors.join("; "));
+}
+
+async fn send_sms(
+    env: &Env,
+    account: &AccountSid,
+    message: &Message,
+    notify: &Notify,
+) -> Result<(), String> {
+    let (Some(to), Some(from)) = (&notify.sms_to, &notify.sms_from) else {
+        return Ok(());
+    };
+    let auth = rest::basic_auth(env, account).ok_or("sms: no credentials for this account")?;
+    let url = format!(
+        "{}/2010-04-01/Accounts/{account}/Messages.json",
+        settings::base_url(env, rest::API)
+    );
+    let body = Params::from_pairs([
+        ("To", to.as_str().to_string()),
+        ("From", from.as_str().to_string()),
+        ("Body", message.sms_body()),
+    ])
+    .encode();
+    rest::post(&url, "application/x-www-form-urlencoded", body, Some(&auth))
+        .await
+        .map(drop)
+        .map_err(|e| format!("sms: {e}"))
+}
+
+async fn post_webhook(message: &Message, notify: &Notify) -> Result<(), String> {
+    let Some(url) = &notify.webhook_url else {
+        return Ok(());
+    };
+    let body = serde_json::json!({
+        "event": "voicemail",
+        "call_sid": message.call_sid,
+        "account_sid": message.account_sid,
+        "from": message.from,
+        "to": message.to,
+        "recording_url": message.recording_url,
+        "recording_sid": message.recording_sid,
+        "duration_secs": message.duration_secs,
+        "received_at_ms": message.received_at_ms,
+    })
+    .to_string();
+    rest::post(url, "application/json", body, None)
+        .await
+        .map(drop)
+        .map_err(|e| format!("webhook: {e}"))
+}
