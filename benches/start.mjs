@@ -34,10 +34,14 @@
 // setOptions, timed until its first answer. This does not load the worker
 // into the running runtime: Miniflare's setOptions kills the workerd process
 // (SIGKILL) and spawns a new one with the whole new config (Runtime.
-// updateConfig in miniflare 4.20260426.0). So it counts Miniflare's own
-// config assembly, the process start, every internal service of Miniflare
-// and the worker with its real bindings; the empty JS worker row is the part
-// any worker pays. It is the figure closest to a local cold start.
+// updateConfig in miniflare 4.20260426.0; the workerd pid changes). So it
+// counts Miniflare's own config assembly (reading and parsing the modules),
+// the process start, Miniflare's internal services, the services behind the
+// worker's real bindings (KV, SQLite-backed Durable Objects: an empty JS
+// worker given switchboard's bindings restarts some 20-40 ms slower than a
+// bare one), the worker's own load and its first request. The empty JS
+// worker row is the part any worker pays. It is the figure closest to a
+// local cold start, and the one the loads above take apart.
 import { readFileSync } from "node:fs";
 import { gzipSync } from "node:zlib";
 import { performance } from "node:perf_hooks";
@@ -56,6 +60,7 @@ const kib = (n) => `${(n / 1024).toFixed(1)} KiB`;
 const EMPTY_JS = "export default { fetch() { return new Response('ok'); } };\n";
 const reference = { name: "(empty JS worker)", probe: "/", status: 200 };
 const all = [...WORKERS, reference];
+const DATE = miniflareOptions(WORKERS[0]).compatibilityDate;
 
 async function get(url, status, what) {
   const r = await fetch(url);
@@ -114,13 +119,13 @@ function loaderOptions() {
     });
     manifest[w.name] = { compatibilityDate: opts.compatibilityDate, compatibilityFlags: opts.compatibilityFlags ?? [], env, modules };
   }
-  manifest[reference.name] = { compatibilityDate: "2026-04-20", compatibilityFlags: [], env: {}, modules: [{ name: "index.js", type: "js", inline: EMPTY_JS }] };
+  manifest[reference.name] = { compatibilityDate: DATE, compatibilityFlags: [], env: {}, modules: [{ name: "index.js", type: "js", inline: EMPTY_JS }] };
   return {
     ...quiet,
     name: "loader",
     modules: true,
     script: LOADER,
-    compatibilityDate: "2026-04-20",
+    compatibilityDate: DATE,
     workerLoaders: { LOADER: {} },
     bindings: { MANIFEST: manifest },
     dataBlobBindings: blobs,
@@ -153,7 +158,7 @@ const start = Object.fromEntries(all.map((w) => [w.name, []]));
 const restart = Object.fromEntries(all.map((w) => [w.name, []]));
 {
   const optionsOf = (w) => (w === reference
-    ? { ...quiet, name: "reference", modules: true, script: EMPTY_JS, compatibilityDate: "2026-04-20" }
+    ? { ...quiet, name: "reference", modules: true, script: EMPTY_JS, compatibilityDate: DATE }
     : { ...miniflareOptions(w), ...quiet });
   const mf = new Miniflare(optionsOf(reference));
   await mf.ready;

@@ -1,7 +1,7 @@
 // The workers the benchmark measures beside the floor. Each is a built
 // worker: its entry module and the directory its modules are resolved from
-// (worker-build's output), the wrangler config its bindings come from (none
-// for the floor), the plain-value bindings tests give it on top (secrets),
+// (worker-build's output), the wrangler config its compatibility date and
+// bindings come from, the plain-value bindings tests give it on top (secrets),
 // and the simple request whose answer is timed (`probe`, answered `status`).
 // The floor comes first: every other worker's figures are read against it.
 import { readFileSync } from "node:fs";
@@ -10,7 +10,7 @@ import { unstable_getMiniflareWorkerOptions } from "wrangler";
 import { ROOT, SECRETS } from "../tests/e2e/lib/harness.mjs";
 
 export const WORKERS = [
-  { name: "floor", script: "benches/floor/build/index.js", modulesRoot: "benches/floor/build", probe: "/", status: 200 },
+  { name: "floor", config: "benches/floor/wrangler.toml", script: "benches/floor/build/index.js", modulesRoot: "benches/floor/build", probe: "/", status: 200 },
   { name: "switchboard", config: "wrangler.toml", script: "build/entry.mjs", modulesRoot: "build", secrets: SECRETS, probe: "/health", status: 200 },
 ];
 
@@ -18,12 +18,14 @@ export const WORKERS = [
 // config's options (compatibility date and flags, vars, KV namespaces,
 // Durable Objects and their migrations) with the built modules. Shared with
 // tests/e2e/lib/harness.mjs in spirit: same module rules, same secrets.
+const configs = new Map();
 export function miniflareOptions(worker) {
-  const { workerOptions } = worker.config
-    ? unstable_getMiniflareWorkerOptions(join(ROOT, worker.config))
-    : { workerOptions: { compatibilityDate: "2026-04-20", bindings: {} } };
+  // Read once per config: wrangler announces each read.
+  if (!configs.has(worker.config)) configs.set(worker.config, unstable_getMiniflareWorkerOptions(join(ROOT, worker.config)).workerOptions);
+  const workerOptions = configs.get(worker.config);
   const bindings = { ...workerOptions.bindings };
-  // Developer secrets (.dev.vars) never reach a measurement.
+  // Developer secrets (.dev.vars) never reach a measurement: dropped here,
+  // or replaced by the worker's test secrets below.
   for (const k of Object.keys(bindings)) if (k.includes("TOKEN") || k.includes("SHARED_KEY")) delete bindings[k];
   return {
     ...workerOptions,
