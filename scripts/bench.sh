@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # The benchmark command: native per-webhook cost, then the built worker in
-# workerd (cold and warm, beside GET /health). Figures only, no thresholds.
+# workerd beside the floor (benches/floor, a minimal workers-rs worker built
+# the same way), then cold and warm per webhook beside GET /health.
+# Figures only, no thresholds.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -8,5 +10,8 @@ export PATH="$HOME/.cargo/bin:$PATH"
 export WRANGLER_SEND_METRICS=false CLOUDFLARE_CF_FETCH_ENABLED=false
 cargo bench --bench native 2>/dev/null
 sh scripts/build.sh >/dev/null 2>&1
+sh benches/floor/build.sh >/dev/null 2>&1
+echo
+node benches/start.mjs
 echo
 node benches/workerd.mjs
