@@ -11,7 +11,8 @@ import { ROOT, SECRETS } from "../tests/e2e/lib/harness.mjs";
 
 export const WORKERS = [
   { name: "floor", config: "benches/floor/wrangler.toml", script: "benches/floor/build/index.js", modulesRoot: "benches/floor/build", probe: "/", status: 200 },
-  { name: "switchboard", config: "wrangler.toml", script: "build/entry.mjs", modulesRoot: "build", secrets: SECRETS, probe: "/health", status: 200 },
+  { name: "calls", config: "wrangler.toml", script: "build/entry.mjs", modulesRoot: "build", secrets: SECRETS, probe: "/health", status: 200 },
+  { name: "admin", config: "admin/wrangler.toml", script: "admin/build/index.js", modulesRoot: "admin/build", secrets: SECRETS, probe: "/health", status: 200 },
 ];
 
 // What Miniflare needs to run a worker as its own service: the wrangler
@@ -27,8 +28,16 @@ export function miniflareOptions(worker) {
   // Developer secrets (.dev.vars) never reach a measurement: dropped here,
   // or replaced by the worker's test secrets below.
   for (const k of Object.keys(bindings)) if (k.includes("TOKEN") || k.includes("SHARED_KEY")) delete bindings[k];
+  // Each worker is measured on its own: what binds it to the other (the
+  // calls worker's ADMIN service and the Ledger in the admin worker) is
+  // left out, and no probe uses it.
+  const durableObjects = Object.fromEntries(
+    Object.entries(workerOptions.durableObjects ?? {}).filter(([, d]) => !(typeof d === "object" && d.scriptName)),
+  );
   return {
     ...workerOptions,
+    serviceBindings: undefined,
+    durableObjects,
     name: worker.name,
     modules: true,
     scriptPath: join(ROOT, worker.script),

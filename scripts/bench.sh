@@ -10,7 +10,7 @@ export PATH="$HOME/.cargo/bin:$PATH"
 export WRANGLER_SEND_METRICS=false CLOUDFLARE_CF_FETCH_ENABLED=false
 cargo bench --bench native 2>/dev/null
 sh scripts/build.sh >/dev/null 2>&1
-sh benches/floor/build.sh >/dev/null 2>&1
+sh scripts/build.sh floor >/dev/null 2>&1
 echo
 node benches/start.mjs
 echo

@@ -2,7 +2,8 @@
 # Builds both workers: calls into build/ (its wasm, index.js and the entry
 # module), admin into admin/build/. Run by wrangler (each wrangler.toml's
 # [build]), so plain `wrangler dev` works once scripts/setup.sh has run.
-# `sh scripts/build.sh calls` or `… admin` builds one. Points worker-build at
+# `sh scripts/build.sh calls` or `… admin` builds one; `… floor` builds the
+# benchmark's floor (benches/floor) with the same tools. Points worker-build at
 # the locally installed tools so it downloads nothing.
 set -eu
 cd "$(dirname "$0")/.."
@@ -17,7 +18,7 @@ which=${1:-all}
 
 # The calls worker must never link phonenumber: its metadata is most of a
 # megabyte of wasm that every caller's first request would wait for.
-if [ "$which" != admin ]; then
+if [ "$which" = all ] || [ "$which" = calls ]; then
   if cargo tree -p switchboard --target wasm32-unknown-unknown -e normal --prefix none 2>/dev/null |
     grep -q '^phonenumber '; then
     echo "the calls worker links phonenumber (cargo tree -p switchboard -i phonenumber --target wasm32-unknown-unknown)" >&2
@@ -27,6 +28,9 @@ if [ "$which" != admin ]; then
   # The entry module wraps the Rust worker (see its header).
   cp src/entry.mjs build/entry.mjs
 fi
-if [ "$which" != calls ]; then
+if [ "$which" = all ] || [ "$which" = admin ]; then
   (cd admin && worker-build --release)
+fi
+if [ "$which" = floor ]; then
+  (cd benches/floor && worker-build --release)
 fi
