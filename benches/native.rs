@@ -10,7 +10,9 @@ use switchboard_core::form::Params;
 use switchboard_core::outbound::{self, Outbound};
 use switchboard_core::phone::{Party, E164};
 use switchboard_core::render::twiml;
-use switchboard_core::screening::{self, challenge, graylist::Graylist, Call, Context, Entry, Facts};
+use switchboard_core::screening::{
+    self, challenge, graylist::Graylist, Call, Context, Entry, Facts,
+};
 use switchboard_core::signature::twilio::{self, Algorithm, Payload};
 
 const URL: &str = "https://switchboard.example.com/voice/fallback";
@@ -146,7 +148,8 @@ fn main() {
         ("selection: +44 number (country pool)", "+44 20 7946 0958"),
     ] {
         measure(name, 5_000, || {
-            let dest = switchboard_numbers::parse_destination(black_box(dialled), Some("US")).unwrap();
+            let dest =
+                switchboard_numbers::parse_destination(black_box(dialled), Some("US")).unwrap();
             outbound::check(&account, &dest).unwrap();
             black_box(outbound::pick(&account, &dest));
         });

@@ -24,7 +24,7 @@ use intake::Webhook;
 use switchboard_core::outcome::{Outcome, Prompt};
 use switchboard_core::paths::{Route, Signer};
 use switchboard_core::phone::Party;
-use switchboard_edge::log::{now_ms, Line};
+use switchboard_edge::log::Event;
 use switchboard_edge::{fallback as plan, panic, respond, settings, VERSION};
 use worker::{event, Context, Env, Method, Request, Response, Result};
 
@@ -54,47 +54,46 @@ fn health() -> Result<Response> {
 /// signature, malformed or oversized body) is a plain 4xx; a failure on our
 /// side is logged and the caller still gets the fallback plan, with 200.
 async fn carrier(mut req: Request, env: Env, route: Route) -> Result<Response> {
-    let started = now_ms();
-    let mut line = Line::new(route.name());
+    let mut log = Event::new(route.name());
     let hook = match intake::twilio(&mut req, &env).await {
         Ok(hook) => hook,
-        Err(refusal) => return refuse(refusal, &mut line, started),
+        Err(refusal) => return refuse(refusal, &mut log),
     };
     // The same request panicked a moment ago (see src/entry.mjs): whatever
     // broke, the caller gets the deployment's plan, and nothing is written.
     if after_panic(&req) {
-        line.set("reason", "after_panic");
-        let outcome = plan::logged(&env, &mut line).outcome();
-        line.set("outcome", outcome.kind());
-        line.emit(started);
+        log.set("reason", "after_panic");
+        let outcome = plan::logged(&env, &mut log).outcome();
+        log.set("outcome", outcome.kind());
+        log.emit();
         return respond::twiml(&outcome);
     }
     drill(&env, &hook, route);
-    line.set("account", hook.account.as_str())
+    log.set("account", hook.account.as_str())
         .set("call", hook.get("CallSid").unwrap_or(""))
         .set("from", masked(hook.get("From")))
         .set("to", masked(hook.get("To")));
     let answered = match route {
-        Route::Incoming => screen::incoming(&hook, &env, &mut line).await,
-        Route::Outbound => outbound::voice(&hook, &env, &mut line).await,
-        Route::ProxyVoice => masking::twilio_voice(&hook, &env, &mut line).await,
+        Route::Incoming => screen::incoming(&hook, &env, &mut log).await,
+        Route::Outbound => outbound::voice(&hook, &env, &mut log).await,
+        Route::ProxyVoice => masking::twilio_voice(&hook, &env, &mut log).await,
         Route::ProxySms => {
-            let answered = masking::twilio_sms(&hook, &env, &mut line).await;
-            Ok(Some(sms_answer(answered, &mut line)))
+            let answered = masking::twilio_sms(&hook, &env, &mut log).await;
+            Ok(Some(sms_answer(answered, &mut log)))
         }
         Route::SmsIncoming => {
-            let answered = outbound::sms_incoming(&hook, &env, &mut line).await;
-            Ok(Some(sms_answer(answered, &mut line)))
+            let answered = outbound::sms_incoming(&hook, &env, &mut log).await;
+            Ok(Some(sms_answer(answered, &mut log)))
         }
-        Route::ChallengeAnswer => screen::answer(&hook, &env, &mut line).await,
-        Route::Dialed => screen::dialed(&hook, &env, &mut line).await,
-        Route::Voicemail => screen::recorded(&hook, &env, &mut line).await,
-        Route::VoicemailReady => screen::recording_ready(&hook, &env, &mut line)
+        Route::ChallengeAnswer => screen::answer(&hook, &env, &mut log).await,
+        Route::Dialed => screen::dialed(&hook, &env, &mut log).await,
+        Route::Voicemail => screen::recorded(&hook, &env, &mut log).await,
+        Route::VoicemailReady => screen::recording_ready(&hook, &env, &mut log)
             .await
             .map(Some),
-        Route::Fallback => Ok(Some(fallback::failed(&hook, &env, &mut line))),
-        Route::FallbackDialed => Ok(Some(fallback::dialed(&hook, &env, &mut line))),
-        Route::FallbackRecorded => fallback::recorded(&hook, &env, &mut line).await.map(Some),
+        Route::Fallback => Ok(Some(fallback::failed(&hook, &env, &mut log))),
+        Route::FallbackDialed => Ok(Some(fallback::dialed(&hook, &env, &mut log))),
+        Route::FallbackRecorded => fallback::recorded(&hook, &env, &mut log).await.map(Some),
         Route::MessagebirdVoice | Route::MessagebirdSms => unreachable!("routed by signer"),
     };
     // The fallback plan's vars are read only when the route needs them.
@@ -102,16 +101,16 @@ async fn carrier(mut req: Request, env: Env, route: Route) -> Result<Response> {
         Ok(Some(outcome)) => outcome,
         // A number we have no line for still gets a deliberate answer.
         Ok(None) => {
-            line.set("reason", "unknown_line");
-            plan::logged(&env, &mut line).outcome()
+            log.set("reason", "unknown_line");
+            plan::logged(&env, &mut log).outcome()
         }
         Err(error) => {
-            line.set("error", error);
-            plan::logged(&env, &mut line).outcome()
+            log.set("error", error);
+            plan::logged(&env, &mut log).outcome()
         }
     };
-    line.set("outcome", outcome.kind());
-    line.emit(started);
+    log.set("outcome", outcome.kind());
+    log.emit();
     respond::twiml(&outcome)
 }
 
@@ -134,18 +133,18 @@ fn drill(env: &Env, hook: &Webhook, route: Route) {
 
 /// A messaging webhook whose handling failed answers nothing (the voice
 /// fallback means nothing there); the log keeps the error.
-fn sms_answer(answered: std::result::Result<Outcome, String>, line: &mut Line) -> Outcome {
+fn sms_answer(answered: std::result::Result<Outcome, String>, log: &mut Event) -> Outcome {
     answered.unwrap_or_else(|e| {
-        line.set("error", e);
+        log.set("error", e);
         Outcome::Text(None)
     })
 }
 
 /// A deliberate 4xx: logged, answered with its one-line reason.
-fn refuse(refusal: intake::Refusal, line: &mut Line, started: f64) -> Result<Response> {
-    line.set("refused", refusal.status)
+fn refuse(refusal: intake::Refusal, log: &mut Event) -> Result<Response> {
+    log.set("refused", refusal.status)
         .set("reason", refusal.reason.as_str());
-    line.emit(started);
+    log.emit();
     respond::plain(refusal.status, &refusal.reason)
 }
 
@@ -157,23 +156,22 @@ fn masked(raw: Option<&str>) -> String {
 /// MessageBird's webhooks: verified by JWT; the voice one answers call-flow
 /// XML, and when our side fails the caller still hears a sentence.
 async fn messagebird(mut req: Request, env: Env, voice: bool) -> Result<Response> {
-    let started = now_ms();
     let route = if voice {
         Route::MessagebirdVoice
     } else {
         Route::MessagebirdSms
     };
-    let mut line = Line::new(route.name());
+    let mut log = Event::new(route.name());
     let retried = after_panic(&req);
     let signed = match intake::messagebird(&mut req, &env, !retried).await {
         Ok(s) => s,
-        Err(refusal) => return refuse(refusal, &mut line, started),
+        Err(refusal) => return refuse(refusal, &mut log),
     };
     if let Some(w) = &signed.warning {
-        line.set("error", w.as_str());
+        log.set("error", w.as_str());
     }
     let caller = if voice { "source" } else { "originator" };
-    line.set(
+    log.set(
         "from",
         Party::from_carrier(signed.params.get(caller).unwrap_or(""), true).masked(),
     );
@@ -183,28 +181,28 @@ async fn messagebird(mut req: Request, env: Env, voice: bool) -> Result<Response
         )])
     };
     if retried {
-        line.set("reason", "after_panic");
+        log.set("reason", "after_panic");
     }
     if !voice {
         if !retried {
-            if let Err(e) = masking::messagebird_sms(&signed.params, &env, &mut line).await {
-                line.set("error", e);
+            if let Err(e) = masking::messagebird_sms(&signed.params, &env, &mut log).await {
+                log.set("error", e);
             }
         }
-        line.emit(started);
+        log.emit();
         return respond::plain(200, "OK");
     }
     let outcome = if retried {
         sorry()
     } else {
-        masking::messagebird_voice(&signed.params, &env, &mut line)
+        masking::messagebird_voice(&signed.params, &env, &mut log)
             .await
             .unwrap_or_else(|e| {
-                line.set("error", e);
+                log.set("error", e);
                 sorry()
             })
     };
-    line.set("outcome", outcome.kind());
-    line.emit(started);
+    log.set("outcome", outcome.kind());
+    log.emit();
     respond::callflow(&outcome)
 }

@@ -11,7 +11,7 @@ use switchboard_core::masking::call::{
 };
 use switchboard_core::outcome::Outcome;
 use switchboard_core::phone::{Party, E164};
-use switchboard_edge::log::Line;
+use switchboard_edge::log::Event;
 use switchboard_edge::{clock, rest, settings, store, KV_BINDING};
 use worker::{kv::KvStore, Env};
 
@@ -58,7 +58,8 @@ async fn lookup(
         return Ok(None);
     };
     let kv: KvStore = env.kv(KV_BINDING).map_err(|e| e.to_string())?;
-    let found = store::get_json::<Indexed>(&kv, &store::proxy_key(proxy, caller))
+    let fresh = settings::hot_config(env);
+    let found = store::get_config::<Indexed>(&kv, &store::proxy_key(proxy, caller), fresh)
         .await
         .map_err(|e| e.to_string())?;
     Ok(found.filter(|f| f.serves(carrier, account)))
@@ -68,7 +69,7 @@ async fn lookup(
 pub async fn twilio_voice(
     hook: &Webhook,
     env: &Env,
-    log: &mut Line,
+    log: &mut Event,
 ) -> Result<Option<Outcome>, String> {
     let Some(proxy) = hook.get("To").and_then(|t| E164::parse(t).ok()) else {
         return Ok(None);
@@ -88,7 +89,7 @@ pub async fn twilio_voice(
 }
 
 /// `POST /sms/proxy`: Twilio, a text to a proxy number, relayed from it.
-pub async fn twilio_sms(hook: &Webhook, env: &Env, log: &mut Line) -> Result<Outcome, String> {
+pub async fn twilio_sms(hook: &Webhook, env: &Env, log: &mut Event) -> Result<Outcome, String> {
     let Some(proxy) = hook.get("To").and_then(|t| E164::parse(t).ok()) else {
         return Ok(Outcome::Text(None));
     };
@@ -119,7 +120,7 @@ fn messagebird_number(raw: Option<&str>) -> Option<E164> {
 pub async fn messagebird_voice(
     query: &Params,
     env: &Env,
-    log: &mut Line,
+    log: &mut Event,
 ) -> Result<Outcome, String> {
     let caller = Party::from_carrier(query.get("source").unwrap_or(""), true);
     let said = Said::read(env);
@@ -141,7 +142,7 @@ pub async fn messagebird_voice(
 }
 
 /// `POST /messagebird/sms`: relayed through MessageBird's REST API.
-pub async fn messagebird_sms(params: &Params, env: &Env, log: &mut Line) -> Result<(), String> {
+pub async fn messagebird_sms(params: &Params, env: &Env, log: &mut Event) -> Result<(), String> {
     let Some(proxy) = messagebird_number(params.get("recipient")) else {
         return Ok(());
     };

@@ -8,15 +8,15 @@ use switchboard_core::outbound::{self, Destination, Dialled, Outbound, Parsed, R
 use switchboard_core::outcome::{AfterDial, Connect, Outcome, Prompt, Target};
 use switchboard_core::phone::{Party, E164};
 use switchboard_edge::ledger;
-use switchboard_edge::log::Line;
+use switchboard_edge::log::Event;
 use switchboard_edge::outbound::{config, count_call, Guarded};
-use switchboard_edge::{objects, KV_BINDING};
+use switchboard_edge::{objects, settings, KV_BINDING};
 use worker::Env;
 
 /// `POST /voice/outbound`: a Client or SIP device dials `To`. Numbers and
 /// SIP URIs leave the system, so both pass the guard and the rate limits;
 /// a Client identity stays inside the account.
-pub async fn voice(hook: &Webhook, env: &Env, log: &mut Line) -> Result<Option<Outcome>, String> {
+pub async fn voice(hook: &Webhook, env: &Env, log: &mut Event) -> Result<Option<Outcome>, String> {
     let account = &hook.account;
     let to = hook.get("To").unwrap_or("").trim();
     let connect = |target: Target, caller_id: Option<E164>| {
@@ -34,7 +34,10 @@ pub async fn voice(hook: &Webhook, env: &Env, log: &mut Line) -> Result<Option<O
         return Ok(Some(connect(Target::Client(id), None)));
     }
     let kv = env.kv(KV_BINDING).map_err(|e| e.to_string())?;
-    let Some(config) = config(&kv, account).await.map_err(|e| e.to_string())? else {
+    let Some(config) = config(&kv, account, settings::hot_config(env))
+        .await
+        .map_err(|e| e.to_string())?
+    else {
         log.set("reason", "no_outbound_config");
         return Ok(Some(refusal(
             "Outbound calls are not set up for this account.",
@@ -104,13 +107,15 @@ fn refusal(text: &str) -> Outcome {
 
 /// `POST /sms/incoming`: a text to one of our numbers. A reply carrying the
 /// code pending for the sender approves it, as OrderUp's flow did.
-pub async fn sms_incoming(hook: &Webhook, env: &Env, log: &mut Line) -> Result<Outcome, String> {
+pub async fn sms_incoming(hook: &Webhook, env: &Env, log: &mut Event) -> Result<Outcome, String> {
     let account = &hook.account;
     let Some(from) = hook.get("From").and_then(|f| E164::parse(f).ok()) else {
         return Ok(Outcome::Text(None));
     };
     let kv = env.kv(KV_BINDING).map_err(|e| e.to_string())?;
-    let config = config(&kv, account).await.map_err(|e| e.to_string())?;
+    let config = config(&kv, account, settings::hot_config(env))
+        .await
+        .map_err(|e| e.to_string())?;
     let code_length = config.map(|c| c.verification.code_length).unwrap_or(6);
     let text = hook.get("Body").unwrap_or("").to_string();
     let verdict = ledger::verify(env, account, &from, Answer::Text { text, code_length }).await?;

@@ -12,8 +12,8 @@ use switchboard_core::phone::{Party, E164};
 use switchboard_core::screening::{self, Call, Context, Decision, Facts};
 use switchboard_core::voicemail::Message;
 use switchboard_edge::facts::{context, facts, Inbound};
-use switchboard_edge::log::Line;
-use switchboard_edge::{clock, store, KV_BINDING};
+use switchboard_edge::log::Event;
+use switchboard_edge::{clock, settings, store, KV_BINDING};
 use worker::{kv::KvStore, Env};
 
 type Answer = Result<Option<Outcome>, String>;
@@ -40,7 +40,7 @@ fn err(e: impl std::fmt::Display) -> String {
 
 /// Writes the counters the decision changed. A failed write is logged, not
 /// fatal: the caller still gets the decided outcome.
-async fn settle(kv: &KvStore, call: &Inbound, decision: Decision, log: &mut Line) -> Outcome {
+async fn settle(kv: &KvStore, call: &Inbound, decision: Decision, log: &mut Event) -> Outcome {
     log.set(
         "reason",
         serde_json::to_value(decision.reason).unwrap_or_default(),
@@ -59,14 +59,14 @@ async fn settle(kv: &KvStore, call: &Inbound, decision: Decision, log: &mut Line
 async fn screen_call(
     hook: &Webhook,
     env: &Env,
-    log: &mut Line,
+    log: &mut Event,
     decide: impl FnOnce(&Call, &Facts, &Context) -> Decision,
 ) -> Answer {
     let Some(call) = inbound(hook) else {
         return Ok(None);
     };
     let kv = kv(env)?;
-    let Some(facts) = facts(&kv, &call).await? else {
+    let Some(facts) = facts(&kv, &call, settings::hot_config(env)).await? else {
         return Ok(None);
     };
     let ctx = context(env, &facts.line, &call.call_sid, clock::now_ms())?;
@@ -74,11 +74,11 @@ async fn screen_call(
     Ok(Some(settle(&kv, &call, decision, log).await))
 }
 
-pub async fn incoming(hook: &Webhook, env: &Env, log: &mut Line) -> Answer {
+pub async fn incoming(hook: &Webhook, env: &Env, log: &mut Event) -> Answer {
     screen_call(hook, env, log, screening::decide_incoming).await
 }
 
-pub async fn answer(hook: &Webhook, env: &Env, log: &mut Line) -> Answer {
+pub async fn answer(hook: &Webhook, env: &Env, log: &mut Event) -> Answer {
     let digits = hook.get("Digits").unwrap_or("");
     screen_call(hook, env, log, |call, facts, ctx| {
         screening::decide_answer(call, facts, ctx, digits)
@@ -86,12 +86,12 @@ pub async fn answer(hook: &Webhook, env: &Env, log: &mut Line) -> Answer {
     .await
 }
 
-pub async fn dialed(hook: &Webhook, env: &Env, log: &mut Line) -> Answer {
+pub async fn dialed(hook: &Webhook, env: &Env, log: &mut Event) -> Answer {
     let Some(call) = inbound(hook) else {
         return Ok(None);
     };
     let kv = kv(env)?;
-    let Some(line) = store::line(&kv, &call.account, &call.to)
+    let Some(line) = store::line(&kv, &call.account, &call.to, settings::hot_config(env))
         .await
         .map_err(err)?
     else {
@@ -107,12 +107,12 @@ pub async fn dialed(hook: &Webhook, env: &Env, log: &mut Line) -> Answer {
 /// The `<Record>` action: store the message, notify the owner, thank the caller.
 /// The message is stored before any notification goes out, so a slow or
 /// failing receiver can never lose it.
-pub async fn recorded(hook: &Webhook, env: &Env, log: &mut Line) -> Answer {
+pub async fn recorded(hook: &Webhook, env: &Env, log: &mut Event) -> Answer {
     let Some(call) = inbound(hook) else {
         return Ok(None);
     };
     let kv = kv(env)?;
-    let line = store::line(&kv, &call.account, &call.to)
+    let line = store::line(&kv, &call.account, &call.to, settings::hot_config(env))
         .await
         .map_err(err)?;
     let fresh = Message::from_recording(&hook.params, clock::now_ms(), "line").map_err(err)?;
@@ -149,7 +149,11 @@ pub async fn recorded(hook: &Webhook, env: &Env, log: &mut Line) -> Answer {
 
 /// The recording status callback: the next chance for notifications that
 /// failed when the message was recorded.
-pub async fn recording_ready(hook: &Webhook, env: &Env, log: &mut Line) -> Result<Outcome, String> {
+pub async fn recording_ready(
+    hook: &Webhook,
+    env: &Env,
+    log: &mut Event,
+) -> Result<Outcome, String> {
     let done = Outcome::Goodbye(vec![]);
     let Some(call_sid) = hook.get("CallSid") else {
         return Ok(done);
@@ -165,7 +169,10 @@ pub async fn recording_ready(hook: &Webhook, env: &Env, log: &mut Line) -> Resul
         return Ok(done);
     }
     let to = E164::parse(&message.to).map_err(err)?;
-    if let Some(line) = store::line(&kv, account, &to).await.map_err(err)? {
+    if let Some(line) = store::line(&kv, account, &to, settings::hot_config(env))
+        .await
+        .map_err(err)?
+    {
         if deliver(env, account, &mut message, &line, log).await {
             store::put_json(&kv, &key, &message).await.map_err(err)?;
         }
@@ -179,7 +186,7 @@ async fn deliver(
     account: &AccountSid,
     message: &mut Message,
     line: &LineConfig,
-    log: &mut Line,
+    log: &mut Event,
 ) -> bool {
     if message.pending.is_empty() {
         return false;

@@ -213,3 +213,24 @@ test("with KV unreachable and the fallback config broken, the caller still gets 
     await broken.stop();
   }
 });
+
+test("hot config: a warm calls isolate keeps a line for HOT_CONFIG_SECS, then reads the change", async () => {
+  const hot = await startWorker({ vars: { HOT_CONFIG_SECS: "2" } });
+  try {
+    const call = async () => (await post(hot.url, "/voice/incoming", callParams({ From: "+14155550101", To: "+14155550199" }), { token })).text();
+    const dial = (n) => DECL + `<Response><Dial action="/voice/dialed" method="POST" timeout="20"><Number>${n}</Number></Dial></Response>`;
+    assert.equal(await call(), dial("+14155550100"));
+    const key = "line:AC00000000000000000000000000000001:+14155550199";
+    const line = JSON.parse(await hot.kv.get(key));
+    line.owner.targets = [{ number: "+14155550111" }];
+    await hot.kv.put(key, JSON.stringify(line));
+    const changed = Date.now();
+    // Within the bound the isolate answers from its copy (no KV read) ...
+    assert.equal(await call(), dial("+14155550100"));
+    // ... and after it, from KV.
+    await new Promise((r) => setTimeout(r, Math.max(0, 2100 - (Date.now() - changed))));
+    assert.equal(await call(), dial("+14155550111"));
+  } finally {
+    await hot.stop();
+  }
+});

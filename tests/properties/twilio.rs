@@ -7,7 +7,9 @@ use proptest::prelude::*;
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, BTreeSet};
 use switchboard_core::form::Params;
-use switchboard_core::signature::twilio::{key_choice, validate, Algorithm, Payload, SignatureError};
+use switchboard_core::signature::twilio::{
+    key_choice, validate, Algorithm, Payload, SignatureError,
+};
 
 /// Twilio's own recipe (its helper libraries' `compute_signature`): the URL,
 /// then each distinct name in order, each followed by its distinct values in

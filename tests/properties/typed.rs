@@ -3,8 +3,8 @@
 
 use crate::{cases, nasty_string};
 use proptest::prelude::*;
-use switchboard_numbers::{parse_destination, parse_typed};
 use switchboard_core::phone::E164;
+use switchboard_numbers::{parse_destination, parse_typed};
 
 fn typed_text() -> impl Strategy<Value = String> {
     prop_oneof![

@@ -12,7 +12,7 @@ use switchboard_core::config::check_target;
 use switchboard_core::phone::E164;
 use switchboard_core::screening::graylist::Graylist;
 use switchboard_core::screening::{address_book, vcard, Entry, MAX_ADDRESS_BOOK};
-use switchboard_edge::store;
+use switchboard_edge::store::{self, Fresh};
 use worker::Method;
 
 pub async fn route(cx: &mut Ctx<'_>, method: Method, to: &E164, rest: &[&str]) -> Reply {
@@ -71,7 +71,7 @@ async fn put(cx: &mut Ctx<'_>, to: &E164, from: &E164) -> Reply {
 /// (`switchboard_core::screening::address_book` decides what changes).
 async fn import(cx: &mut Ctx<'_>, to: &E164) -> Reply {
     let (kv, account) = (cx.kv, cx.account);
-    let line = store::line(kv, account, to)
+    let line = store::line(kv, account, to, Fresh::Kv)
         .await?
         .ok_or_else(|| no_line(to))?;
     let text = body_text(cx.req).await?;

@@ -9,7 +9,7 @@ use switchboard_core::outbound::{self, Destination, Outbound, Pick};
 use switchboard_core::outcome::Target;
 use switchboard_core::phone::E164;
 use switchboard_edge::outbound::config;
-use switchboard_edge::store;
+use switchboard_edge::store::{self, Fresh};
 use worker::{kv::KvStore, Method};
 
 pub async fn route(cx: &mut Ctx<'_>, method: Method, rest: &[&str]) -> Reply {
@@ -32,7 +32,7 @@ pub async fn route(cx: &mut Ctx<'_>, method: Method, rest: &[&str]) -> Reply {
 }
 
 pub async fn required_config(kv: &KvStore, account: &AccountSid) -> Result<Outbound, ApiError> {
-    config(kv, account).await?.ok_or_else(|| {
+    config(kv, account, Fresh::Kv).await?.ok_or_else(|| {
         ApiError::NotFound(
             "no outbound config for this account: PUT /api/v1/accounts/{AccountSid}/outbound"
                 .into(),
@@ -93,7 +93,7 @@ pub async fn guard_targets(
     if numbers.is_empty() {
         return Ok(());
     }
-    let config = config(kv, account).await?;
+    let config = config(kv, account, Fresh::Kv).await?;
     for (field, n) in numbers {
         outbound::classify(n)
             .and_then(|d| outbound::check_for(config.as_ref(), std::slice::from_ref(line), &d))

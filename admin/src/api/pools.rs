@@ -17,6 +17,7 @@ use switchboard_core::masking::{NewSession, Session};
 use switchboard_core::phone::E164;
 use switchboard_edge::ledger::{ask_ledger, scope};
 use switchboard_edge::outbound::config;
+use switchboard_edge::store::Fresh;
 use switchboard_edge::{clock, rest, settings};
 use worker::{Env, Method};
 
@@ -158,7 +159,7 @@ async fn create_session(cx: &mut Ctx<'_>, pool: &str) -> Reply {
             market: new.market,
             labels: new.labels,
         },
-        outbound: config(cx.kv, cx.account).await?,
+        outbound: config(cx.kv, cx.account, Fresh::Kv).await?,
     };
     let (status, session) =
         pool_op(cx.env, cx.account, pool, PoolOp::CreateSession(create)).await?;

@@ -9,6 +9,7 @@ use switchboard_core::phone::Party;
 use switchboard_core::render::twiml;
 use switchboard_core::screening::{self, graylist::Graylist};
 use switchboard_edge::facts::{context, facts, Inbound};
+use switchboard_edge::store::Fresh;
 use switchboard_edge::{clock, fallback};
 
 /// The parameters of the call to try, as Twilio names them.
@@ -35,7 +36,10 @@ pub async fn simulate(cx: &mut Ctx<'_>) -> Reply {
         call_sid: sim.CallSid.unwrap_or_else(|| "CAsimulated".into()),
         attested: sim.StirVerstat.as_deref() == Some("TN-Validation-Passed-A"),
     };
-    let Some(facts) = facts(cx.kv, &call).await.map_err(ApiError::Unavailable)? else {
+    let Some(facts) = facts(cx.kv, &call, Fresh::Kv)
+        .await
+        .map_err(ApiError::Unavailable)?
+    else {
         let outcome = fallback::plan(cx.env).0.outcome();
         return Ok((
             200,

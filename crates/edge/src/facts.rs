@@ -3,7 +3,8 @@
 //! calls with them; the admin worker's simulator decides pretend ones with
 //! exactly the same reads.
 
-use crate::{clock, settings, store};
+use crate::store::{self, Fresh};
+use crate::{clock, settings};
 use switchboard_core::account::AccountSid;
 use switchboard_core::config::LineConfig;
 use switchboard_core::phone::{Party, E164};
@@ -31,8 +32,8 @@ impl Inbound {
 }
 
 /// The line and the caller's lists and counters; `None` for no such line.
-pub async fn facts(kv: &KvStore, call: &Inbound) -> Result<Option<Facts>, String> {
-    let f = store::call_facts(kv, &call.account, &call.to, call.from.number())
+pub async fn facts(kv: &KvStore, call: &Inbound, fresh: Fresh) -> Result<Option<Facts>, String> {
+    let f = store::call_facts(kv, &call.account, &call.to, call.from.number(), fresh)
         .await
         .map_err(|e| e.to_string())?;
     Ok(f.line.map(|line| Facts {

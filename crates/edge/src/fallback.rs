@@ -2,7 +2,7 @@
 //! when a line is unknown or our side fails (the calls worker), and what the
 //! simulator shows for a number with no line (the admin worker).
 
-use crate::log::Line;
+use crate::log::Event;
 use switchboard_core::fallback::{FallbackPlan, Then};
 use switchboard_core::outbound;
 use worker::Env;
@@ -27,10 +27,10 @@ pub fn plan(env: &Env) -> (FallbackPlan, Vec<String>) {
 }
 
 /// [`plan`], its warnings set on the request's log line.
-pub fn logged(env: &Env, line: &mut Line) -> FallbackPlan {
+pub fn logged(env: &Env, log: &mut Event) -> FallbackPlan {
     let (plan, warnings) = plan(env);
     if !warnings.is_empty() {
-        line.set("config_warnings", warnings);
+        log.set("config_warnings", warnings);
     }
     plan
 }

@@ -1,38 +1,44 @@
-//! One JSON line per webhook. Phone numbers are masked before they get here;
-//! tokens never do.
+//! One JSON line per webhook, the request's log [`Event`]. Phone numbers are
+//! masked before they get here; tokens never do.
 
+use crate::clock;
 use serde_json::{Map, Value};
 
-pub struct Line(Map<String, Value>);
+/// What happened to one request, written once when it is answered.
+pub struct Event {
+    fields: Map<String, Value>,
+    started_ms: u64,
+}
 
-impl Line {
-    pub fn new(route: &str) -> Line {
-        let mut m = Map::new();
-        m.insert("route".into(), route.into());
-        Line(m)
+impl Event {
+    /// Starts the request's clock too: `ms` in the line is wall time from
+    /// here, which in a Worker advances only across I/O, so it is time spent
+    /// waiting, not CPU.
+    pub fn new(route: &str) -> Event {
+        let mut fields = Map::new();
+        fields.insert("route".into(), route.into());
+        Event {
+            fields,
+            started_ms: clock::now_ms(),
+        }
     }
 
-    pub fn set(&mut self, key: &str, value: impl Into<Value>) -> &mut Line {
-        self.0.insert(key.into(), value.into());
+    pub fn set(&mut self, key: &str, value: impl Into<Value>) -> &mut Event {
+        self.fields.insert(key.into(), value.into());
         self
     }
 
-    pub fn emit(&mut self, started_ms: f64) {
-        self.set("ms", now_ms() - started_ms);
-        let level_error = self.0.contains_key("error");
-        let text = Value::Object(std::mem::take(&mut self.0)).to_string();
+    pub fn emit(&mut self) {
+        let ms = clock::now_ms().saturating_sub(self.started_ms);
+        self.set("ms", ms);
+        let level_error = self.fields.contains_key("error");
+        let text = Value::Object(std::mem::take(&mut self.fields)).to_string();
         if level_error {
             worker::console_error!("{text}");
         } else {
             worker::console_log!("{text}");
         }
     }
-}
-
-/// Wall-clock milliseconds. In a Worker this advances only across I/O, so the
-/// logged duration is time spent waiting, not CPU.
-pub fn now_ms() -> f64 {
-    worker::js_sys::Date::now()
 }
 
 /// `text` with every run of five or more digits cut to its last four

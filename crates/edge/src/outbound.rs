@@ -2,30 +2,20 @@
 //! counts every dialled destination takes from its ledger.
 
 use crate::ledger::{ask_ledger, scope};
-use crate::store::{self, StoreError};
+use crate::store::{self, Fresh, StoreError};
 use switchboard_core::account::AccountSid;
 use switchboard_core::ledger::{Limit, Op, Reply};
 use switchboard_core::outbound::{Outbound, RateScope, Refused};
 use worker::{kv::KvStore, Env};
 
-/// The account's outbound config (`acct:<AccountSid>`), edge-cached like a
-/// line's. Validated when the admin worker wrote it; read back plainly.
-pub async fn config(kv: &KvStore, account: &AccountSid) -> Result<Option<Outbound>, StoreError> {
-    let key = store::outbound_key(account);
-    match kv
-        .get(&key)
-        .cache_ttl(store::CONFIG_CACHE_SECS)
-        .text()
-        .await?
-    {
-        None => Ok(None),
-        Some(text) => Outbound::from_stored(&text)
-            .map(Some)
-            .map_err(|e| StoreError::Broken {
-                key,
-                why: e.to_string(),
-            }),
-    }
+/// The account's outbound config (`acct:<AccountSid>`). Validated when the
+/// admin worker wrote it; read back with plain serde.
+pub async fn config(
+    kv: &KvStore,
+    account: &AccountSid,
+    fresh: Fresh,
+) -> Result<Option<Outbound>, StoreError> {
+    store::get_config(kv, &store::outbound_key(account), fresh).await
 }
 
 /// Why a destination was not cleared: the guard said no, or we could not ask.

@@ -59,3 +59,17 @@ pub fn base_url(env: &Env, (name, default): (&str, &str)) -> String {
         None => default.to_string(),
     }
 }
+
+/// How fresh the calls worker's hot configuration must be
+/// (`HOT_CONFIG_SECS`, default 10; `0` reads KV on every call).
+pub fn hot_config(env: &Env) -> crate::store::Fresh {
+    let secs = var(env, "HOT_CONFIG_SECS")
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .unwrap_or(10);
+    match secs {
+        0 => crate::store::Fresh::Kv,
+        s => crate::store::Fresh::Isolate {
+            ttl_ms: s.saturating_mul(1000),
+        },
+    }
+}

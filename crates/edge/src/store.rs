@@ -132,6 +132,102 @@ impl From<worker::kv::KvError> for StoreError {
 
 pub type Result<T> = std::result::Result<T, StoreError>;
 
+/// How fresh a read of configuration must be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fresh {
+    /// From KV (its edge cache included): the API reads what it just wrote.
+    Kv,
+    /// From this isolate's copy when that is younger than `ttl_ms`, else KV.
+    /// The call path's hot configuration (lines, list entries, outbound
+    /// configs, masking index entries) is read on every call and changes
+    /// rarely; a warm isolate answers without a KV round trip. The API lives
+    /// in the other worker and cannot clear this copy, so a change reaches a
+    /// warm calls isolate within `ttl_ms` (the README's staleness table).
+    Isolate { ttl_ms: u64 },
+}
+
+/// The most keys an isolate keeps; past it the copy starts over (a lookup
+/// that misses costs one KV read, never a wrong answer).
+const HOT_MAX_KEYS: usize = 4096;
+
+thread_local! {
+    /// key -> (read at ms, value). Workers run one isolate per thread.
+    static HOT: std::cell::RefCell<std::collections::HashMap<String, (u64, Option<String>)>> =
+        std::cell::RefCell::new(std::collections::HashMap::new());
+}
+
+/// The text of each of `keys` (absent: `None`), in one KV bulk read for
+/// those this isolate does not hold fresh enough.
+async fn texts(
+    kv: &KvStore,
+    keys: &[String],
+    fresh: Fresh,
+) -> Result<std::collections::HashMap<String, Option<String>>> {
+    let now = crate::clock::now_ms();
+    let mut out = std::collections::HashMap::new();
+    if let Fresh::Isolate { ttl_ms } = fresh {
+        HOT.with(|hot| {
+            let hot = hot.borrow();
+            for k in keys {
+                if let Some((at, v)) = hot.get(k) {
+                    if now.saturating_sub(*at) < ttl_ms {
+                        out.insert(k.clone(), v.clone());
+                    }
+                }
+            }
+        });
+    }
+    let missing: Vec<String> = keys
+        .iter()
+        .filter(|k| !out.contains_key(*k))
+        .cloned()
+        .collect();
+    if missing.is_empty() {
+        return Ok(out);
+    }
+    let mut read = if let [key] = missing.as_slice() {
+        let text = kv.get(key).cache_ttl(CONFIG_CACHE_SECS).text().await?;
+        std::collections::HashMap::from([(key.clone(), text)])
+    } else {
+        kv.get_bulk(&missing)
+            .cache_ttl(CONFIG_CACHE_SECS)
+            .text()
+            .await?
+    };
+    for k in missing {
+        let v = read.remove(&k).flatten();
+        if matches!(fresh, Fresh::Isolate { .. }) {
+            HOT.with(|hot| {
+                let mut hot = hot.borrow_mut();
+                if hot.len() >= HOT_MAX_KEYS {
+                    hot.clear();
+                }
+                hot.insert(k.clone(), (now, v.clone()));
+            });
+        }
+        out.insert(k, v);
+    }
+    Ok(out)
+}
+
+/// One value of hot configuration as JSON (`None`: absent).
+pub async fn get_config<T: DeserializeOwned>(
+    kv: &KvStore,
+    key: &str,
+    fresh: Fresh,
+) -> Result<Option<T>> {
+    let mut read = texts(kv, &[key.to_string()], fresh).await?;
+    match read.remove(key).flatten() {
+        None => Ok(None),
+        Some(text) => serde_json::from_str(&text)
+            .map(Some)
+            .map_err(|e| StoreError::Broken {
+                key: key.into(),
+                why: e.to_string(),
+            }),
+    }
+}
+
 /// What one call needs from the store.
 pub struct CallFacts {
     pub line: Option<LineConfig>,
@@ -148,6 +244,7 @@ pub async fn call_facts(
     account: &AccountSid,
     to: &E164,
     from: Option<&E164>,
+    fresh: Fresh,
 ) -> Result<CallFacts> {
     let line_key = line_key(account, to);
     let mut keys = vec![line_key.clone()];
@@ -155,11 +252,7 @@ pub async fn call_facts(
         keys.push(entry_key(account, to, from));
         keys.push(account_entry_key(account, from));
     }
-    let mut cached = kv
-        .get_bulk(&keys)
-        .cache_ttl(CONFIG_CACHE_SECS)
-        .text()
-        .await?;
+    let mut cached = texts(kv, &keys, fresh).await?;
     let mut take = |key: &str| cached.remove(key).flatten();
     let line = take(&line_key)
         .map(|text| LineConfig::from_stored(&text).map_err(|e| broken(&line_key, e)))
@@ -188,14 +281,18 @@ pub async fn call_facts(
     })
 }
 
-/// A line's config alone (follow-up steps of a call, the API's imports),
-/// edge-cached like the call path's read.
-pub async fn line(kv: &KvStore, account: &AccountSid, to: &E164) -> Result<Option<LineConfig>> {
+/// A line's config alone (follow-up steps of a call, the API's imports).
+pub async fn line(
+    kv: &KvStore,
+    account: &AccountSid,
+    to: &E164,
+    fresh: Fresh,
+) -> Result<Option<LineConfig>> {
     let key = line_key(account, to);
-    kv.get(&key)
-        .cache_ttl(CONFIG_CACHE_SECS)
-        .text()
+    texts(kv, std::slice::from_ref(&key), fresh)
         .await?
+        .remove(&key)
+        .flatten()
         .map(|text| LineConfig::from_stored(&text).map_err(|e| broken(&key, e)))
         .transpose()
 }

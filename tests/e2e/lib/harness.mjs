@@ -48,7 +48,11 @@ export function workerOptionsFor({ name, config, dir, script }, { vars = {}, kv 
   };
 }
 
+// The suite changes config through the API and calls at once, so the calls
+// worker's isolate copy of hot config is off unless a test turns it on (its
+// own test checks the bound it keeps).
 export async function startWorker({ vars = {}, kv = true, seed = true } = {}) {
+  vars = { HOT_CONFIG_SECS: "0", ...vars };
   const logs = [];
   const mf = new Miniflare({
     workers: WORKERS.map((w) => workerOptionsFor(w, { vars, kv })),
