@@ -109,6 +109,11 @@ impl Params {
 }
 
 fn decode(s: &str, base: usize) -> Result<String, FormError> {
+    // Most names and many values carry nothing to decode: one copy, no
+    // UTF-8 check (the input is a `str` already).
+    if !s.bytes().any(|b| b == b'%' || b == b'+') {
+        return Ok(s.to_string());
+    }
     let bytes = s.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
@@ -140,8 +145,10 @@ pub(crate) fn encode_into(out: &mut String, s: &str) {
             }
             b' ' => out.push('+'),
             _ => {
+                const HEX: &[u8; 16] = b"0123456789ABCDEF";
                 out.push('%');
-                out.push_str(&format!("{b:02X}"));
+                out.push(HEX[usize::from(b >> 4)] as char);
+                out.push(HEX[usize::from(b & 15)] as char);
             }
         }
     }

@@ -217,15 +217,7 @@ pub async fn get_config<T: DeserializeOwned>(
     fresh: Fresh,
 ) -> Result<Option<T>> {
     let mut read = texts(kv, &[key.to_string()], fresh).await?;
-    match read.remove(key).flatten() {
-        None => Ok(None),
-        Some(text) => serde_json::from_str(&text)
-            .map(Some)
-            .map_err(|e| StoreError::Broken {
-                key: key.into(),
-                why: e.to_string(),
-            }),
-    }
+    parse_json(key, read.remove(key).flatten())
 }
 
 /// What one call needs from the store.
@@ -298,15 +290,18 @@ pub async fn line(
 }
 
 pub async fn get_json<T: DeserializeOwned>(kv: &KvStore, key: &str) -> Result<Option<T>> {
-    match kv.get(key).text().await? {
-        None => Ok(None),
-        Some(text) => serde_json::from_str(&text)
-            .map(Some)
-            .map_err(|e| StoreError::Broken {
-                key: key.into(),
-                why: e.to_string(),
-            }),
-    }
+    parse_json(key, kv.get(key).text().await?)
+}
+
+/// A stored value that no longer parses is reported with its (masked) key.
+fn parse_json<T: DeserializeOwned>(key: &str, text: Option<String>) -> Result<Option<T>> {
+    text.map(|t| {
+        serde_json::from_str(&t).map_err(|e| StoreError::Broken {
+            key: key.into(),
+            why: e.to_string(),
+        })
+    })
+    .transpose()
 }
 
 pub async fn put_json<T: Serialize>(kv: &KvStore, key: &str, value: &T) -> Result<()> {
@@ -359,13 +354,7 @@ pub async fn list<M: DeserializeOwned>(
 }
 
 fn parse_or_default<T: DeserializeOwned + Default>(key: &str, text: Option<String>) -> Result<T> {
-    match text {
-        None => Ok(T::default()),
-        Some(t) => serde_json::from_str(&t).map_err(|e| StoreError::Broken {
-            key: key.into(),
-            why: e.to_string(),
-        }),
-    }
+    Ok(parse_json(key, text)?.unwrap_or_default())
 }
 
 fn broken(key: &str, e: ConfigError) -> StoreError {
