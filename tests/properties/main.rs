@@ -12,6 +12,7 @@ mod config;
 mod form;
 mod messagebird;
 mod phone;
+mod plan;
 mod render;
 mod twilio;
 mod typed;

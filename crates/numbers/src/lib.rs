@@ -117,6 +117,9 @@ pub fn parse_destination(
 
 #[cfg(test)]
 mod outbound_tests;
+// Walks every example number with both readers: native only, for time.
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod plan_tests;
 
 #[cfg(test)]
 mod tests {

@@ -4,6 +4,7 @@
 pub mod verification;
 
 use crate::config::ConfigError;
+use crate::phone::plan::{self, Kind};
 use crate::phone::E164;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -206,21 +207,23 @@ impl Outbound {
     }
 }
 
-/// A region `phonenumber` knows, spelled as it reports it (`GB`, never `UK`).
+/// A region the numbering plan knows, spelled as `phonenumber` reports it
+/// (`GB`, never `UK`).
 fn is_country(c: &str) -> bool {
-    c.len() == 2
-        && c.bytes().all(|b| b.is_ascii_uppercase())
-        && c.parse::<phonenumber::country::Id>().is_ok()
+    plan::is_region(c)
 }
 
 fn is_prefix(p: &str) -> bool {
     p.len() >= 2 && p.starts_with('+') && p[1..].bytes().all(|b| b.is_ascii_digit())
 }
 
-/// The exact region of a number (`CA` inside `+1`), from `phonenumber`.
+/// The exact region of a number (`CA` inside `+1`), from the numbering
+/// plan; `None` for a number it does not know, or one in no region.
 pub fn region_of(n: &E164) -> Option<String> {
-    let parsed = phonenumber::parse(None, n.as_str()).ok()?;
-    parsed.country().id().map(|id| id.as_ref().to_string())
+    plan::read(n)
+        .map(|r| r.region)
+        .filter(|r| *r != "001")
+        .map(str::to_string)
 }
 
 /// A dialled number, parsed and classified.
@@ -342,22 +345,13 @@ pub fn check_for(
 /// A number already in E.164 (a stored target, a masking party), classified
 /// for the guard.
 pub fn classify(number: &E164) -> Result<Destination, Refused> {
-    use phonenumber::metadata::DATABASE;
-    use phonenumber::Type;
-    let parsed = phonenumber::parse(None, number.as_str())
-        .map_err(|e| Refused::Invalid { why: e.to_string() })?;
-    if !phonenumber::is_valid(&parsed) {
-        return Err(Refused::Invalid {
-            why: crate::phone::PhoneError::Invalid.to_string(),
-        });
-    }
+    let reading = plan::read(number).ok_or_else(|| Refused::Invalid {
+        why: crate::phone::PhoneError::Invalid.to_string(),
+    })?;
     Ok(Destination {
-        premium: matches!(
-            parsed.number_type(&DATABASE),
-            Type::PremiumRate | Type::SharedCost
-        ),
-        region: parsed.country().id().map(|id| id.as_ref().to_string()),
         number: number.clone(),
+        region: (reading.region != "001").then(|| reading.region.to_string()),
+        premium: matches!(reading.kind, Kind::PremiumRate | Kind::SharedCost),
     })
 }
 

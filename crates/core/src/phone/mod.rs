@@ -3,13 +3,18 @@
 //!
 //! Two ways in, on purpose:
 //! - [`E164::parse`] for what carriers send (already E.164): a few string
-//!   checks and a table lookup, no database, safe on the call path.
-//! - [`parse_typed`] for what people type (management API, vCards, dialled
-//!   digits): the full `phonenumber` parser and validator. Its metadata takes
-//!   hundreds of milliseconds to load in a cold wasm isolate, so nothing a
-//!   caller waits for may call it.
+//!   checks and a table lookup, no database, safe on the call path; and
+//!   [`plan::read`] when the guard needs its region and type (patterns
+//!   compiled on first use, a region or two per isolate).
+//! - `switchboard_numbers::parse_typed` for what people type (management
+//!   API, vCards, dialled digits): the full `phonenumber` parser and
+//!   validator. Its metadata is most of a megabyte of wasm and takes tens of
+//!   milliseconds to load in a cold isolate, so only the admin worker links it.
 
 mod codes;
+pub mod plan;
+#[rustfmt::skip]
+mod plan_data;
 
 use serde::{Deserialize, Serialize};
 use std::fmt;
