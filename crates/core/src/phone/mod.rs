@@ -367,6 +367,8 @@ mod tests {
         assert!(serde_json::from_str::<E164>("\"4155550100\"").is_err());
     }
 
+    // Native only: `phonenumber` is a native dev-dependency.
+    #[cfg(not(target_arch = "wasm32"))]
     #[test]
     fn table_matches_phonenumber() {
         use phonenumber::metadata::DATABASE;
