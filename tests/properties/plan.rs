@@ -11,7 +11,7 @@ use switchboard_core::phone::plan::{read, Kind};
 use switchboard_core::phone::E164;
 use switchboard_numbers::{parse_destination, parse_typed_number};
 
-/// Codes shared by several regions, where the region takes reading.
+/// Codes shared by several regions, where telling the region is the work.
 const SHARED: &[u16] = &[1, 7, 44, 61, 262, 590, 599, 47, 358, 39, 212, 290];
 
 /// Every calling code, with the national example numbers of its regions:

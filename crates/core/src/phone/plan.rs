@@ -31,9 +31,10 @@ use std::sync::OnceLock;
 pub struct Reading {
     /// ISO 3166 alpha-2 as `phonenumber` spells it (`GB`, never `UK`), or
     /// `001` where it names no region: non-geographic services (+800, +882)
-    /// and the few valid numbers whose region `phonenumber` cannot tell
-    /// (see [`read`]). `001` is also what the guard calls a number with no
-    /// region, so an account allows these only by allowing `001`.
+    /// and the valid numbers whose region `phonenumber` loses (most of
+    /// Italy's fixed lines: see [`read`]). `001` is also what the guard
+    /// calls a number with no region, so an account allows these only by
+    /// allowing `001`.
     pub region: &'static str,
     pub kind: Kind,
 }
@@ -51,9 +52,10 @@ pub enum Kind {
 ///
 /// As `phonenumber` does, validity is judged on the digits as written, but
 /// the region and type on the national number without its leading zeros
-/// (it keeps them apart from the number, and forgets them there). So a
-/// number in Italy's zero-led fixed-line ranges can read as a `89…` premium
-/// one, and a Vatican `06698…` number as Italy's, or as `001`.
+/// (it keeps them apart from the number, and forgets them there). So
+/// Italy's fixed lines, which begin with 0, mostly read as `001` (Milan's
+/// `+39 02…`, the Vatican's `+39 06698…`), and some as other ranges (Salerno's
+/// `+39 089 2…` as premium rate in `IT`).
 pub fn read(number: &E164) -> Option<Reading> {
     let digits = number.digits();
     let code = number.calling_code();
@@ -78,6 +80,7 @@ pub fn read(number: &E164) -> Option<Reading> {
         let kind = match t {
             Type::PremiumRate => Kind::PremiumRate,
             Type::SharedCost => Kind::SharedCost,
+            // Unknown: valid as written, in no range without its zeros.
             Type::Unknown | Type::Other => Kind::Other,
         };
         (region.id, kind)

@@ -29,6 +29,10 @@ pub const CASES: &[(&str, Option<Reading>)] = &[
     ("+4781021234", reads("NO", SharedCost)),
     ("+39848123456", reads("IT", SharedCost)),
     ("+39899123456", reads("IT", PremiumRate)),
+    // In New Zealand's toll-free 0508 range, but its first seven digits are
+    // a premium range's, and premium rate is looked at first.
+    ("+64508800000", reads("NZ", PremiumRate)),
+    ("+64508300000", reads("NZ", Other)),
     // Regions that share a code.
     ("+61891621234", reads("CC", Other)),
     ("+61891641234", reads("CX", Other)),
@@ -42,6 +46,9 @@ pub const CASES: &[(&str, Option<Reading>)] = &[
     // Non-geographic: valid, in no region.
     ("+80012345678", reads("001", Other)),
     ("+882312345678", None),
+    // Tajikistan's ranges take nine zeros; `phonenumber` takes no number
+    // that is all zeros.
+    ("+992000000000", None),
     // Italy's fixed lines lead with 0, which `phonenumber` leaves out when
     // it looks for the region and type: Milan is in no region, and Salerno's
     // 089 2… numbers read as 89 2…, premium rate.
