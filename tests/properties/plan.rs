@@ -22,22 +22,7 @@ static EXAMPLES: LazyLock<Vec<(u16, Vec<String>)>> = LazyLock::new(|| {
             let metas = DATABASE.by_code(&code)?;
             let examples = metas
                 .iter()
-                .flat_map(|m| {
-                    let d = m.descriptors();
-                    [
-                        d.fixed_line(),
-                        d.mobile(),
-                        d.toll_free(),
-                        d.premium_rate(),
-                        d.shared_cost(),
-                        d.personal_number(),
-                        d.voip(),
-                        d.pager(),
-                        d.uan(),
-                        d.voicemail(),
-                    ]
-                })
-                .flatten()
+                .flat_map(|m| switchboard_numbers::ranges(m).skip(1))
                 .filter_map(|d| d.example().map(str::to_string))
                 .collect();
             Some((code, examples))
@@ -88,21 +73,7 @@ fn number_in_a_range() -> impl Strategy<Value = String> {
         let mut ranges = Vec::new();
         for code in 1..=999u16 {
             for meta in DATABASE.by_code(&code).unwrap_or_default() {
-                let d = meta.descriptors();
-                let descs = [
-                    Some(d.general()),
-                    d.fixed_line(),
-                    d.mobile(),
-                    d.toll_free(),
-                    d.premium_rate(),
-                    d.shared_cost(),
-                    d.personal_number(),
-                    d.voip(),
-                    d.pager(),
-                    d.uan(),
-                    d.voicemail(),
-                ];
-                for desc in descs.into_iter().flatten() {
+                for desc in switchboard_numbers::ranges(meta) {
                     // Whitespace is ignored in these patterns; `\d` would
                     // also draw digits of other scripts.
                     let pattern: String = desc

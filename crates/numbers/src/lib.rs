@@ -94,6 +94,35 @@ fn as_written(input: &str, region: Option<&phonenumber::metadata::Metadata>) -> 
     Some(format!("+{}{national}", meta.country_code()))
 }
 
+/// Every number range the metadata gives a region: the general one first,
+/// then each type's. For the tests that hold the core's numbering plan
+/// against `phonenumber` (here and in `tests/properties/plan.rs`).
+pub fn ranges(
+    meta: &phonenumber::metadata::Metadata,
+) -> impl Iterator<Item = &phonenumber::metadata::Descriptor> {
+    let d = meta.descriptors();
+    [
+        Some(d.general()),
+        d.fixed_line(),
+        d.mobile(),
+        d.toll_free(),
+        d.premium_rate(),
+        d.shared_cost(),
+        d.personal_number(),
+        d.voip(),
+        d.pager(),
+        d.uan(),
+        d.emergency(),
+        d.voicemail(),
+        d.short_code(),
+        d.standard_rate(),
+        d.carrier(),
+        d.no_international(),
+    ]
+    .into_iter()
+    .flatten()
+}
+
 /// Parses what someone dialled (`(415) 555-0100`, `+44 20 7946 0958`,
 /// `0049 30 …`), in `default_country` for national spellings, and classifies
 /// it for the toll-fraud guard.

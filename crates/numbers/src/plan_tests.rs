@@ -69,28 +69,7 @@ fn agrees(n: &E164) -> Option<E164> {
 }
 
 fn examples(meta: &Metadata) -> impl Iterator<Item = &str> {
-    let d = meta.descriptors();
-    [
-        Some(d.general()),
-        d.fixed_line(),
-        d.mobile(),
-        d.toll_free(),
-        d.premium_rate(),
-        d.shared_cost(),
-        d.personal_number(),
-        d.voip(),
-        d.pager(),
-        d.uan(),
-        d.emergency(),
-        d.voicemail(),
-        d.short_code(),
-        d.standard_rate(),
-        d.carrier(),
-        d.no_international(),
-    ]
-    .into_iter()
-    .flatten()
-    .filter_map(Descriptor::example)
+    crate::ranges(meta).filter_map(Descriptor::example)
 }
 
 /// Every example number in the metadata, after its calling code.
