@@ -23,6 +23,7 @@
 
 use super::plan_data::{CODES, PATTERNS, PATTERN_COUNT};
 use super::E164;
+use ranges::{Desc, Region};
 use regex_lite::Regex;
 use std::sync::OnceLock;
 
@@ -105,51 +106,6 @@ pub fn region_named(id: &str) -> Option<&'static str> {
         .map(|r| r.id)
 }
 
-/// One region of a calling code, as `phonenumber`'s metadata has it, with
-/// only what [`read`] consults.
-pub(super) struct Region {
-    /// ISO 3166 alpha-2, or `001` for a non-geographic code.
-    pub id: &'static str,
-    /// Where regions share a code, this claims the numbers it matches (at the
-    /// start) for the region before any descriptor is consulted.
-    pub leading: Option<u16>,
-    pub general: Desc,
-    pub premium_rate: Option<Desc>,
-    /// Consulted between the two the guard refuses: a number matching it is
-    /// toll free even if it also matches `shared_cost`.
-    pub toll_free: Option<Desc>,
-    pub shared_cost: Option<Desc>,
-    /// VoIP, personal, pager, UAN, voicemail, fixed line, mobile: consulted
-    /// after the others, where which of them matches makes no difference to
-    /// the answer, only whether any does.
-    pub rest: &'static [Desc],
-}
-
-/// A number range: a pattern (an index in `PATTERNS`) and the lengths of
-/// national number it applies to.
-#[derive(Clone, Copy)]
-pub(super) struct Desc {
-    pattern: u16,
-    /// Bit `n` for length `n`; none set for any length, which is what an
-    /// empty list means to `phonenumber`.
-    lengths: u32,
-}
-
-/// For the data file: a range of `PATTERNS[pattern]` for the lengths listed
-/// (all lengths if none are).
-pub(super) const fn d(pattern: u16, lengths: &[u8]) -> Desc {
-    let mut mask = 0u32;
-    let mut i = 0;
-    while i < lengths.len() {
-        mask |= 1 << lengths[i];
-        i += 1;
-    }
-    Desc {
-        pattern,
-        lengths: mask,
-    }
-}
-
 /// `phonenumber`'s `Type`, with the distinctions the guard does not make
 /// folded into `Other`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -200,11 +156,7 @@ fn number_type(region: &Region, national: &str) -> Type {
 /// (not the whole number: a longer number a pattern begins still matches
 /// where no length list stops it, as `phonenumber` has it).
 fn desc_matches(desc: Desc, national: &str) -> bool {
-    let len = national.len();
-    if desc.lengths != 0 && (len >= 32 || desc.lengths & (1 << len) == 0) {
-        return false;
-    }
-    prefix_matches(desc.pattern, national)
+    desc.fits(national.len()) && prefix_matches(desc.pattern, national)
 }
 
 /// Whether `PATTERNS[pattern]` matches at the start of `text`: what
@@ -238,6 +190,8 @@ fn code_len(code: u16) -> usize {
         _ => 3,
     }
 }
+
+pub(super) mod ranges;
 
 #[cfg(all(test, not(target_arch = "wasm32")))]
 mod against_phonenumber;

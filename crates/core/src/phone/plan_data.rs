@@ -4,7 +4,7 @@
 //!     SWITCHBOARD_REGEN=1 cargo test --lib phone::plan
 //! and `cargo test` fails until then: this file must be what that writes.
 
-use super::plan::{d, Region};
+use super::plan::ranges::{d, Region};
 
 pub(super) const PATTERN_COUNT: usize = 1223;
 

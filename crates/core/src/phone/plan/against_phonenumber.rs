@@ -138,7 +138,7 @@ fn generate() -> String {
          //!     SWITCHBOARD_REGEN=1 cargo test --lib phone::plan\n\
          //! and `cargo test` fails until then: this file must be what that writes.\n\
          \n\
-         use super::plan::{d, Region};\n\
+         use super::plan::ranges::{d, Region};\n\
          \n",
     );
     writeln!(

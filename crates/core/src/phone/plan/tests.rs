@@ -39,8 +39,8 @@ fn regions() {
 #[test]
 fn lengths_bound_a_range() {
     assert_eq!(read(&E164::parse("+190055501001").unwrap()), None);
-    let none = d(0, &[]);
-    let ten = d(0, &[10]);
+    let none = ranges::d(0, &[]);
+    let ten = ranges::d(0, &[10]);
     assert_eq!(none.lengths, 0);
     assert_eq!(ten.lengths, 1 << 10);
 }
