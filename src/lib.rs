@@ -34,7 +34,7 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
     let path = req.path();
     match Route::from_path(&path) {
         Some(route) if route.signer() == Signer::Twilio => carrier(req, env, route).await,
-        Some(route) => messagebird(req, env, route == Route::MessagebirdVoice).await,
+        Some(route) => messagebird(req, env, route).await,
         None => match (req.method(), path.as_str()) {
             (Method::Get, "/health") => health(),
             (_, "/health") => respond::plain(405, "use GET"),
@@ -155,12 +155,8 @@ fn masked(raw: Option<&str>) -> String {
 
 /// MessageBird's webhooks: verified by JWT; the voice one answers call-flow
 /// XML, and when our side fails the caller still hears a sentence.
-async fn messagebird(mut req: Request, env: Env, voice: bool) -> Result<Response> {
-    let route = if voice {
-        Route::MessagebirdVoice
-    } else {
-        Route::MessagebirdSms
-    };
+async fn messagebird(mut req: Request, env: Env, route: Route) -> Result<Response> {
+    let voice = route == Route::MessagebirdVoice;
     let mut log = Event::new(route.name());
     let retried = after_panic(&req);
     let signed = match intake::messagebird(&mut req, &env, !retried).await {

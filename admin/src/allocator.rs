@@ -22,7 +22,7 @@ use switchboard_core::phone::E164;
 use switchboard_edge::ledger::{ask_ledger, scope};
 use switchboard_edge::objects::{answer, ask};
 use switchboard_edge::{clock, store, KV_BINDING};
-use worker::{durable_object, DurableObject, Env, Method, Request, Response, Result, State};
+use worker::{durable_object, DurableObject, Env, Request, Response, Result, State};
 
 pub const BINDING: &str = "POOL_ALLOCATOR";
 
@@ -207,7 +207,7 @@ pub async fn ask_pool(
         pool: pool.to_string(),
         op,
     };
-    match ask::<_, PoolReply>(env, BINDING, &name, Method::Post, "/", Some(&request), &[]).await? {
+    match ask::<_, PoolReply>(env, BINDING, &name, &request).await? {
         (_, Ok(reply)) => Ok(reply),
         (status, Err(e)) => Err(format!("allocator answered {status}: {e}")),
     }

@@ -7,13 +7,13 @@ use switchboard_core::account::AccountSid;
 use switchboard_core::ledger::{Answer, Op, Reply};
 use switchboard_core::outbound::verification::Verdict;
 use switchboard_core::phone::E164;
-use worker::{Env, Method};
+use worker::Env;
 
 pub const BINDING: &str = "LEDGER";
 
 /// Asks the ledger of `scope`.
 pub async fn ask_ledger(env: &Env, scope: &str, op: &Op) -> std::result::Result<Reply, String> {
-    match ask::<Op, Reply>(env, BINDING, scope, Method::Post, "/", Some(op), &[]).await? {
+    match ask::<Op, Reply>(env, BINDING, scope, op).await? {
         (_, Ok(reply)) => Ok(reply),
         (status, Err(e)) => Err(format!("ledger answered {status}: {e}")),
     }

@@ -1,43 +1,28 @@
-//! Calling a Durable Object with a typed request and reading its typed
-//! answer: the same serde types on both sides, JSON on the wire.
+//! Calling a Durable Object or a bound worker with a typed request and
+//! reading its typed answer: the same serde types on both sides, JSON on the
+//! wire.
 
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use worker::{Env, Method, Request, RequestInit, Response};
 
-/// Sends `body` to `path` of the object named `name` in `binding`, and reads
-/// the answer as `T` (or the error text the object answered with).
+/// Sends `body` to the object named `name` in `binding`, and reads the
+/// answer as `T` (or the error text the object answered with).
 pub async fn ask<B: Serialize, T: DeserializeOwned>(
     env: &Env,
     binding: &str,
     name: &str,
-    method: Method,
-    path: &str,
-    body: Option<&B>,
-    headers: &[(&str, &str)],
+    body: &B,
 ) -> Result<(u16, Result<T, serde_json::Value>), String> {
     let stub = env
         .durable_object(binding)
         .and_then(|ns| ns.get_by_name(name))
         .map_err(|e| format!("{binding}: {e}"))?;
-    let mut init = RequestInit::new();
-    let h = worker::Headers::new();
-    for (k, v) in headers {
-        h.set(k, v).map_err(|e| e.to_string())?;
-    }
-    init.with_method(method).with_headers(h);
-    if let Some(b) = body {
-        let text = serde_json::to_string(b).map_err(|e| e.to_string())?;
-        init.with_body(Some(text.into()));
-    }
-    let req = Request::new_with_init(&format!("https://object{path}"), &init)
-        .map_err(|e| e.to_string())?;
-    let mut resp = stub
-        .fetch_with_request(req)
+    let resp = stub
+        .fetch_with_request(json_post("https://object/", body)?)
         .await
         .map_err(|e| format!("{binding}: {e}"))?;
-    let status = resp.status_code();
-    let text = resp.text().await.map_err(|e| e.to_string())?;
+    let (status, text) = read(resp).await?;
     if (200..300).contains(&status) {
         let value = serde_json::from_str(&text).map_err(|e| format!("{binding} answer: {e}"))?;
         Ok((status, Ok(value)))
@@ -64,28 +49,33 @@ pub async fn call_service<B: Serialize, T: DeserializeOwned>(
     let service = env
         .service(binding)
         .map_err(|e| format!("{binding}: {e}"))?;
-    let mut init = RequestInit::new();
-    let headers = worker::Headers::new();
-    headers
-        .set("Content-Type", "application/json")
-        .map_err(|e| e.to_string())?;
-    let text = serde_json::to_string(body).map_err(|e| e.to_string())?;
-    init.with_method(Method::Post)
-        .with_headers(headers)
-        .with_body(Some(text.into()));
-    let req = Request::new_with_init(
-        &format!("https://{}{path}", binding.to_ascii_lowercase()),
-        &init,
-    )
-    .map_err(|e| e.to_string())?;
-    let mut resp = service
-        .fetch_request(req)
+    let url = format!("https://{}{path}", binding.to_ascii_lowercase());
+    let resp = service
+        .fetch_request(json_post(&url, body)?)
         .await
         .map_err(|e| format!("{binding}: {e}"))?;
-    let status = resp.status_code();
-    let text = resp.text().await.map_err(|e| e.to_string())?;
+    let (status, text) = read(resp).await?;
     if status != 200 {
         return Err(format!("{binding} answered {status}: {text}"));
     }
     serde_json::from_str(&text).map_err(|e| format!("{binding} answer: {e}"))
+}
+
+fn json_post<B: Serialize>(url: &str, body: &B) -> Result<Request, String> {
+    let text = serde_json::to_string(body).map_err(|e| e.to_string())?;
+    let headers = worker::Headers::new();
+    headers
+        .set("Content-Type", "application/json")
+        .map_err(|e| e.to_string())?;
+    let mut init = RequestInit::new();
+    init.with_method(Method::Post)
+        .with_headers(headers)
+        .with_body(Some(text.into()));
+    Request::new_with_init(url, &init).map_err(|e| e.to_string())
+}
+
+async fn read(mut resp: Response) -> Result<(u16, String), String> {
+    let status = resp.status_code();
+    let text = resp.text().await.map_err(|e| e.to_string())?;
+    Ok((status, text))
 }

@@ -5,7 +5,7 @@ use crate::ledger::{ask_ledger, scope};
 use crate::store::{self, Fresh, StoreError};
 use switchboard_core::account::AccountSid;
 use switchboard_core::ledger::{Limit, Op, Reply};
-use switchboard_core::outbound::{Outbound, RateScope, Refused};
+use switchboard_core::outbound::{self, Outbound, Refused};
 use worker::{kv::KvStore, Env};
 
 /// The account's outbound config (`acct:<AccountSid>`). Validated when the
@@ -34,30 +34,16 @@ pub async fn count_call(
     config: &Outbound,
     destination: &str,
 ) -> Result<(), Guarded> {
-    let guard = &config.guard;
-    let limits = vec![
-        Limit {
-            key: format!("to:{destination}"),
-            limit: guard.max_calls_per_destination_per_hour,
-        },
-        Limit {
-            key: "account".into(),
-            limit: guard.max_calls_per_account_per_hour,
-        },
-    ];
+    let limits = outbound::hourly_limits(&config.guard, destination);
     match ask_ledger(env, &scope::rate(account), &Op::Take { limits })
         .await
         .map_err(Guarded::Store)?
     {
         Reply::Taken { .. } => Ok(()),
-        Reply::Limited { key, limit } => Err(Guarded::Refused(Refused::RateLimited {
-            scope: if key == "account" {
-                RateScope::Account
-            } else {
-                RateScope::Destination
-            },
+        Reply::Limited { key, limit } => Err(Guarded::Refused(outbound::rate_limited(&Limit {
+            key,
             limit,
-        })),
+        }))),
         other => Err(Guarded::Store(format!("ledger: unexpected {other:?}"))),
     }
 }

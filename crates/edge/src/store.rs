@@ -13,8 +13,9 @@
 //! | `proxy:<proxy>:<party>` | the masking index entry | the pool's allocator |
 //!
 //! A call reads its line and both list entries in one bulk read (cached at the
-//! edge for `CONFIG_CACHE_SECS`), and its counters in a second read only when
-//! the lists leave the decision to them.
+//! edge for `CONFIG_CACHE_SECS`, and in a warm calls isolate for
+//! `HOT_CONFIG_SECS`: see [`Fresh`]), and its counters in a second read only
+//! when the lists leave the decision to them.
 
 use serde::de::DeserializeOwned;
 use serde::Serialize;

@@ -4,6 +4,7 @@
 pub mod verification;
 
 use crate::config::ConfigError;
+use crate::ledger::Limit;
 use crate::phone::plan::{self, Kind};
 use crate::phone::E164;
 use serde::{Deserialize, Serialize};
@@ -391,21 +392,34 @@ pub fn is_flow_sid(s: &str) -> bool {
     s.len() == 34 && s.starts_with("FW") && s.bytes().skip(2).all(|b| b.is_ascii_hexdigit())
 }
 
-/// The rate limits, given this hour's counts so far (before this call).
-pub fn check_rate(guard: &Guard, to_destination: u32, by_account: u32) -> Result<(), Refused> {
-    if to_destination >= guard.max_calls_per_destination_per_hour {
-        return Err(Refused::RateLimited {
-            scope: RateScope::Destination,
+/// The hourly limits one call to `destination` (an E.164 number or a SIP
+/// URI) counts against. The account's ledger takes them all or none, in one
+/// step (`crate::ledger::take`).
+pub fn hourly_limits(guard: &Guard, destination: &str) -> Vec<Limit> {
+    vec![
+        Limit {
+            key: format!("to:{destination}"),
             limit: guard.max_calls_per_destination_per_hour,
-        });
-    }
-    if by_account >= guard.max_calls_per_account_per_hour {
-        return Err(Refused::RateLimited {
-            scope: RateScope::Account,
+        },
+        Limit {
+            key: ACCOUNT_LIMIT.into(),
             limit: guard.max_calls_per_account_per_hour,
-        });
+        },
+    ]
+}
+
+const ACCOUNT_LIMIT: &str = "account";
+
+/// The refusal for the one of [`hourly_limits`] the ledger found reached.
+pub fn rate_limited(reached: &Limit) -> Refused {
+    Refused::RateLimited {
+        scope: if reached.key == ACCOUNT_LIMIT {
+            RateScope::Account
+        } else {
+            RateScope::Destination
+        },
+        limit: reached.limit,
     }
-    Ok(())
 }
 
 /// Which rule chose the caller ID.
