@@ -5,6 +5,7 @@
 use switchboard_core::account::{self, AccountSid, Source};
 use switchboard_core::form::{Params, MAX_BODY_BYTES};
 use switchboard_core::ledger::{Op, Reply};
+use switchboard_core::paths::RequestUrl;
 use switchboard_core::signature::messagebird as mb;
 use switchboard_core::signature::twilio::{self, KeyChoice, Payload, SignatureError};
 use switchboard_edge::body::{read_body, Unread};
@@ -63,8 +64,8 @@ pub async fn twilio(req: &mut Request, env: &Env) -> Result<Webhook, Refusal> {
         return Err(Refusal::new(405, "carrier webhooks are POST or GET"));
     }
     let body = read_body(req, MAX_BODY_BYTES).await?;
-    let url = signed_url(req, env).map_err(|e| Refusal::new(400, e))?;
-    let query = url.split_once('?').map(|(_, q)| q).unwrap_or("");
+    let url = signed_url(req, env);
+    let query = RequestUrl::split(&url).query.unwrap_or("");
     let mut params = Params::parse(query).map_err(|e| Refusal::new(400, e.to_string()))?;
 
     let content_type = req
@@ -134,23 +135,23 @@ fn named(p: &Params, source: Source) -> Vec<(Source, &str)> {
         .collect()
 }
 
-/// The URL Twilio signed. Behind a proxy or on a custom domain the worker sees
-/// another host (or `http`), so `PUBLIC_BASE_URL` names the public one.
-fn signed_url(req: &Request, env: &Env) -> Result<String, String> {
-    let seen = req
-        .url()
-        .map_err(|_| "unreadable request URL".to_string())?;
+/// The URL the carrier signed. Behind a proxy or on a custom domain the
+/// worker sees another host (or `http`), so `PUBLIC_BASE_URL` names the
+/// public one. The runtime's URL text is read as it is (see `RequestUrl`).
+fn signed_url(req: &Request, env: &Env) -> String {
+    let seen = req.inner().url();
     let base = settings::var(env, "PUBLIC_BASE_URL").unwrap_or_default();
     let base = base.trim().trim_end_matches('/');
     if base.is_empty() {
-        return Ok(seen.to_string());
+        return seen;
     }
-    let mut url = format!("{base}{}", seen.path());
-    if let Some(q) = seen.query() {
+    let seen = RequestUrl::split(&seen);
+    let mut url = format!("{base}{}", seen.path);
+    if let Some(q) = seen.query {
         url.push('?');
         url.push_str(q);
     }
-    Ok(url)
+    url
 }
 
 /// Subaccounts sign with their own auth token (`TWILIO_AUTH_TOKEN_<AccountSid>`);
@@ -199,7 +200,7 @@ pub async fn messagebird(
     replay_check: bool,
 ) -> Result<Signed, Refusal> {
     let body = read_body(req, MAX_BODY_BYTES).await?;
-    let url = signed_url(req, env).map_err(|e| Refusal::new(400, e))?;
+    let url = signed_url(req, env);
     let token = req
         .headers()
         .get(mb::HEADER)
@@ -216,7 +217,7 @@ pub async fn messagebird(
     } else {
         None
     };
-    let query = url.split_once('?').map(|(_, q)| q).unwrap_or("");
+    let query = RequestUrl::split(&url).query.unwrap_or("");
     let mut params = Params::parse(query).map_err(|e| Refusal::new(400, e.to_string()))?;
     if !body.is_empty() {
         let text =

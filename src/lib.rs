@@ -22,7 +22,7 @@ mod screen;
 
 use intake::Webhook;
 use switchboard_core::outcome::{Outcome, Prompt};
-use switchboard_core::paths::{Route, Signer};
+use switchboard_core::paths::{RequestUrl, Route, Signer};
 use switchboard_core::phone::Party;
 use switchboard_edge::log::Event;
 use switchboard_edge::{fallback as plan, panic, respond, settings, VERSION};
@@ -31,11 +31,12 @@ use worker::{event, Context, Env, Method, Request, Response, Result};
 #[event(fetch)]
 async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
     panic::install("calls");
-    let path = req.path();
-    match Route::from_path(&path) {
+    let url = req.inner().url();
+    let path = RequestUrl::split(&url).path;
+    match Route::from_path(path) {
         Some(route) if route.signer() == Signer::Twilio => carrier(req, env, route).await,
         Some(route) => messagebird(req, env, route).await,
-        None => match (req.method(), path.as_str()) {
+        None => match (req.method(), path) {
             (Method::Get, "/health") => health(),
             (_, "/health") => respond::plain(405, "use GET"),
             _ => respond::plain(404, "no such route"),

@@ -96,6 +96,46 @@ pub fn step_url(step: &Step) -> String {
     }
 }
 
+/// A request's URL as the runtime hands it over, taken apart without a URL
+/// parser. The runtime has already parsed and serialised it (WHATWG), so the
+/// text is canonical: `scheme://authority/path[?query]`, never a fragment.
+/// The calls worker reads its URLs this way, not with the `url` crate
+/// (`worker::Request::url`), because `url` brings IDNA and ICU's Unicode
+/// tables into the wasm for host names it never needs to convert.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RequestUrl<'a> {
+    /// `scheme://authority`, as Twilio's signature covers it.
+    pub origin: &'a str,
+    /// From the first `/` after the authority; `/` when there is none.
+    pub path: &'a str,
+    /// After the first `?`, without it; `None` when there is no `?`.
+    pub query: Option<&'a str>,
+}
+
+impl<'a> RequestUrl<'a> {
+    pub fn split(url: &'a str) -> RequestUrl<'a> {
+        // A fragment never reaches a worker; cut one anyway rather than sign it.
+        let url = url.split_once('#').map_or(url, |(u, _)| u);
+        let (rest, query) = match url.split_once('?') {
+            Some((r, q)) => (r, Some(q)),
+            None => (url, None),
+        };
+        let after_scheme = rest.find("://").map_or(0, |i| i + 3);
+        match rest[after_scheme..].find('/') {
+            Some(i) => RequestUrl {
+                origin: &rest[..after_scheme + i],
+                path: &rest[after_scheme + i..],
+                query,
+            },
+            None => RequestUrl {
+                origin: rest,
+                path: "/",
+                query,
+            },
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     // The same tests run compiled to wasm, under Node (scripts/test.sh).
@@ -134,5 +174,30 @@ mod tests {
             step_url(&Step::Dialed { next: Some(2) }),
             "/voice/dialed?next=2"
         );
+    }
+
+    #[test]
+    fn a_request_url_comes_apart_as_the_signature_and_the_router_read_it() {
+        let u = RequestUrl::split("https://sb.example.com/voice/dialed?next=2&x=%20");
+        assert_eq!(u.origin, "https://sb.example.com");
+        assert_eq!(u.path, "/voice/dialed");
+        assert_eq!(u.query, Some("next=2&x=%20"));
+
+        let u = RequestUrl::split("http://127.0.0.1:8787/voice/incoming");
+        assert_eq!(
+            (u.origin, u.path, u.query),
+            ("http://127.0.0.1:8787", "/voice/incoming", None)
+        );
+
+        // An empty query is still a query: Twilio signs the `?`.
+        assert_eq!(RequestUrl::split("https://h/p?").query, Some(""));
+        // A `/` inside the query is not the path's.
+        let u = RequestUrl::split("https://h?to=/x");
+        assert_eq!(
+            (u.origin, u.path, u.query),
+            ("https://h", "/", Some("to=/x"))
+        );
+        assert_eq!(RequestUrl::split("https://h/p#frag").path, "/p");
+        assert_eq!(RequestUrl::split("https://h/a/b?c#d").query, Some("c"));
     }
 }
