@@ -16,6 +16,18 @@ export ESBUILD_BIN="$PWD/node_modules/.bin/esbuild"
 
 which=${1:-all}
 
+# worker-build always keeps the wasm's name section (it runs wasm-opt with
+# --debuginfo): function names for stack traces, some 180 KB of a worker that
+# every fresh isolate downloads and parses. Our panics are logged by message
+# (crates/edge/src/panic.rs), so each worker ships without it. The floor is
+# stripped the same way, so the benchmark compares like with like.
+strip_names() {
+  "$WASM_OPT_BIN" "$1" --strip-debug --strip-producers \
+    --enable-mutable-globals --enable-sign-ext --enable-nontrapping-float-to-int \
+    --enable-bulk-memory --enable-multivalue --enable-reference-types \
+    --enable-exception-handling -o "$1"
+}
+
 # The calls worker must never link phonenumber: its metadata is most of a
 # megabyte of wasm that every caller's first request would wait for.
 if [ "$which" = all ] || [ "$which" = calls ]; then
@@ -25,12 +37,15 @@ if [ "$which" = all ] || [ "$which" = calls ]; then
     exit 1
   fi
   worker-build --release
+  strip_names build/index_bg.wasm
   # The entry module wraps the Rust worker (see its header).
   cp src/entry.mjs build/entry.mjs
 fi
 if [ "$which" = all ] || [ "$which" = admin ]; then
   (cd admin && worker-build --release)
+  strip_names admin/build/index_bg.wasm
 fi
 if [ "$which" = floor ]; then
   (cd benches/floor && worker-build --release)
+  strip_names benches/floor/build/index_bg.wasm
 fi
