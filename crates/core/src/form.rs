@@ -12,8 +12,16 @@ use std::fmt;
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
 /// Parameters in arrival order; names may repeat (`Digits=1&Digits=2`).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Params(Vec<(String, String)>);
+/// Every decoded name and value lives in one buffer, each pair as two spans
+/// of it: a 27-parameter webhook is parsed with two allocations, not 54.
+#[derive(Debug, Clone, Default)]
+pub struct Params {
+    text: String,
+    pairs: Vec<(Span, Span)>,
+}
+
+/// Where a name or value lies in `Params::text`.
+type Span = (u32, u32);
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FormError {
@@ -40,41 +48,52 @@ impl std::error::Error for FormError {}
 
 impl Params {
     pub fn parse(encoded: &str) -> Result<Params, FormError> {
-        let mut out = Vec::new();
+        let pairs = encoded.split('&').filter(|p| !p.is_empty()).count();
+        let mut text = Vec::with_capacity(encoded.len());
+        let mut spans = Vec::with_capacity(pairs);
         let mut offset = 0;
         for pair in encoded.split('&') {
             if !pair.is_empty() {
                 let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
-                out.push((
-                    decode(name, offset)?,
-                    decode(value, offset + name.len() + 1)?,
-                ));
+                let value_at = offset + name.len() + 1;
+                let name = decode_into(&mut text, name, offset)?;
+                let value = decode_into(&mut text, value, value_at)?;
+                spans.push((name, value));
             }
             offset += pair.len() + 1;
         }
-        Ok(Params(out))
+        // One check for the whole buffer: an escape may decode to bytes that
+        // are not UTF-8, and the signature covers the decoded text.
+        let text = String::from_utf8(text).map_err(|_| FormError::NotUtf8)?;
+        Ok(Params { text, pairs: spans })
     }
 
     pub fn from_pairs<I, K, V>(pairs: I) -> Params
     where
         I: IntoIterator<Item = (K, V)>,
-        K: Into<String>,
-        V: Into<String>,
+        K: AsRef<str>,
+        V: AsRef<str>,
     {
-        Params(
-            pairs
-                .into_iter()
-                .map(|(k, v)| (k.into(), v.into()))
-                .collect(),
-        )
+        let mut p = Params::default();
+        for (k, v) in pairs {
+            p.push(k.as_ref(), v.as_ref());
+        }
+        p
+    }
+
+    fn push(&mut self, name: &str, value: &str) {
+        let name = append(&mut self.text, name);
+        let value = append(&mut self.text, value);
+        self.pairs.push((name, value));
+    }
+
+    fn at(&self, (start, end): Span) -> &str {
+        &self.text[start as usize..end as usize]
     }
 
     /// The first value of `name`.
     pub fn get(&self, name: &str) -> Option<&str> {
-        self.0
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
+        self.iter().find(|(k, _)| *k == name).map(|(_, v)| v)
     }
 
     pub fn require(&self, name: &'static str) -> Result<&str, FormError> {
@@ -82,21 +101,23 @@ impl Params {
     }
 
     pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
-        self.0.iter().map(|(k, v)| (k.as_str(), v.as_str()))
+        self.pairs.iter().map(|&(k, v)| (self.at(k), self.at(v)))
     }
 
     pub fn extend(&mut self, other: Params) {
-        self.0.extend(other.0);
+        for (k, v) in other.iter() {
+            self.push(k, v);
+        }
     }
 
     pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.pairs.is_empty()
     }
 
     /// Encodes back to `a=b&c=d`, escaping everything but unreserved characters.
     pub fn encode(&self) -> String {
         let mut out = String::new();
-        for (i, (k, v)) in self.0.iter().enumerate() {
+        for (i, (k, v)) in self.iter().enumerate() {
             if i > 0 {
                 out.push('&');
             }
@@ -108,33 +129,47 @@ impl Params {
     }
 }
 
-fn decode(s: &str, base: usize) -> Result<String, FormError> {
-    // Most names and many values carry nothing to decode: one copy, no
-    // UTF-8 check (the input is a `str` already).
-    if !s.bytes().any(|b| b == b'%' || b == b'+') {
-        return Ok(s.to_string());
+/// Two parameter lists are equal when their pairs are, whatever the layout
+/// of their buffers.
+impl PartialEq for Params {
+    fn eq(&self, other: &Params) -> bool {
+        self.iter().eq(other.iter())
     }
+}
+
+impl Eq for Params {}
+
+fn append(text: &mut String, s: &str) -> Span {
+    let start = text.len() as u32;
+    text.push_str(s);
+    (start, text.len() as u32)
+}
+
+/// Decodes `s` onto `out`, a run at a time between escapes. `base` is where
+/// `s` starts in the whole form, so an error names the byte in the request.
+fn decode_into(out: &mut Vec<u8>, s: &str, base: usize) -> Result<Span, FormError> {
+    let start = out.len() as u32;
     let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'+' => out.push(b' '),
-            b'%' => {
-                // Two hex digits exactly: `from_str_radix` alone would also
-                // take a sign (`%+5`).
-                let hex = |at: usize| bytes.get(at).and_then(|&b| char::from(b).to_digit(16));
-                let (Some(high), Some(low)) = (hex(i + 1), hex(i + 2)) else {
-                    return Err(FormError::BadEscape { at: base + i });
-                };
-                out.push((high * 16 + low) as u8);
-                i += 2;
-            }
-            b => out.push(b),
+    while let Some(n) = bytes[i..].iter().position(|&b| b == b'%' || b == b'+') {
+        out.extend_from_slice(&bytes[i..i + n]);
+        i += n;
+        if bytes[i] == b'+' {
+            out.push(b' ');
+            i += 1;
+            continue;
         }
-        i += 1;
+        // Two hex digits exactly: `from_str_radix` alone would also take a
+        // sign (`%+5`).
+        let hex = |at: usize| bytes.get(at).and_then(|&b| char::from(b).to_digit(16));
+        let (Some(high), Some(low)) = (hex(i + 1), hex(i + 2)) else {
+            return Err(FormError::BadEscape { at: base + i });
+        };
+        out.push((high * 16 + low) as u8);
+        i += 3;
     }
-    String::from_utf8(out).map_err(|_| FormError::NotUtf8)
+    out.extend_from_slice(&bytes[i..]);
+    Ok((start, out.len() as u32))
 }
 
 pub(crate) fn encode_into(out: &mut String, s: &str) {
