@@ -2,16 +2,18 @@
 //! signature, decide, render. Prints figures; asserts nothing.
 //! Run: `cargo bench --bench native` (scripts/bench.sh runs it).
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::hint::black_box;
 use std::time::Instant;
 use switchboard_core::config::LineConfig;
 use switchboard_core::fallback::FallbackPlan;
 use switchboard_core::form::Params;
+use switchboard_core::masking::call::{decide_call, Indexed, Messages};
 use switchboard_core::outbound::{self, Outbound};
 use switchboard_core::phone::{Party, E164};
-use switchboard_core::render::twiml;
+use switchboard_core::render::{callflow, twiml};
 use switchboard_core::screening::{
-    self, challenge, graylist::Graylist, Call, Context, Entry, Facts,
+    self, address_book, challenge, graylist::Graylist, Call, Context, Entry, Facts,
 };
 use switchboard_core::signature::twilio::{self, Algorithm, Payload};
 
@@ -145,6 +147,68 @@ fn main() {
         20_000,
         screened("{}"),
     );
+
+    // A masked call: the index entry as the store returns it (JSON), the
+    // decision, rendered for each carrier.
+    let indexed = r#"{"account":"AC00000000000000000000000000000001","pool":"rides","carrier":"twilio",
+        "grace_secs":30,"grace_until_ms":230000,"announce":"Connecting you to {name}.","record":true,
+        "session":{"id":"KS1","proxy":"+14155550199","a":"+14155550101","b":"+14155550102",
+        "created_at_ms":100000,"expires_at_ms":200000,"labels":{"a_name":"Ada"}}}"#;
+    let messages = Messages {
+        unknown: "This number is not in service.",
+        expired: "This conversation has ended.",
+    };
+    let masked = |render: fn(&switchboard_core::outcome::Outcome) -> String| {
+        let signature = signature.clone();
+        move || {
+            let p = verified(&signature);
+            let proxy = E164::parse(p.get("To").unwrap()).unwrap();
+            // The other party calls back through the proxy.
+            let caller = Party::from_carrier(black_box("+14155550102"), false);
+            black_box(p.get("From"));
+            let found: Indexed = serde_json::from_str(black_box(indexed)).unwrap();
+            let (outcome, reason) = decide_call(Some(&found), &proxy, &caller, 150_000, messages);
+            black_box(reason);
+            black_box(render(&outcome));
+        }
+    };
+    measure(
+        "masked, Twilio: verify+decide+render (27 params)",
+        20_000,
+        masked(twiml::render),
+    );
+    measure(
+        "masked, MessageBird: decide + render call flow",
+        20_000,
+        || {
+            let proxy = E164::parse(black_box("+14155550199")).unwrap();
+            let caller = Party::from_carrier(black_box("+14155550102"), false);
+            let found: Indexed = serde_json::from_str(black_box(indexed)).unwrap();
+            let (outcome, _) = decide_call(Some(&found), &proxy, &caller, 150_000, messages);
+            black_box(callflow::render(&outcome));
+        },
+    );
+
+    // The address book import's diff: a 500-number file against a line
+    // that allows 400 numbers (300 of them in the file) and blocks 50.
+    let number = |i: u32| E164::parse(&format!("+1415555{i:04}")).unwrap();
+    let wanted: BTreeSet<E164> = (100..600).map(number).collect();
+    let existing: BTreeMap<E164, Entry> = (0..450)
+        .map(|i| {
+            let entry = if i < 400 {
+                serde_json::from_str(r#"{"allow":true}"#).unwrap()
+            } else {
+                serde_json::from_str(r#"{"block":true}"#).unwrap()
+            };
+            (number(i), entry)
+        })
+        .collect();
+    measure("address book import diff (500 vs 450)", 2_000, || {
+        black_box(address_book::import(
+            black_box(&wanted),
+            black_box(&existing),
+        ));
+    });
 
     // Caller-ID selection: parse what was dialled, guard, pick.
     let account: Outbound = Outbound::from_json(
