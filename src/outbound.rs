@@ -5,7 +5,7 @@ use crate::intake::Webhook;
 use switchboard_core::ledger::Answer;
 use switchboard_core::outbound::verification::{self, Verdict};
 use switchboard_core::outbound::{self, Destination, Dialled, Outbound, Parsed, Refused};
-use switchboard_core::outcome::{AfterDial, Connect, Outcome, Prompt, Target};
+use switchboard_core::outcome::{AfterDial, Connect, Leg, Outcome, Prompt, Target};
 use switchboard_core::phone::{Party, E164};
 use switchboard_edge::ledger;
 use switchboard_edge::log::Event;
@@ -27,6 +27,7 @@ pub async fn voice(hook: &Webhook, env: &Env, log: &mut Event) -> Result<Option<
             timeout_secs: 30,
             record: false,
             after: AfterDial::Hangup,
+            leg: Leg::Outbound,
         })
     };
     let party = Party::from_carrier(to, false);

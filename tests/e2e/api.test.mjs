@@ -1,7 +1,7 @@
 // The management API and the simulator, end to end.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { startWorker, SECRETS } from "./lib/harness.mjs";
+import { startWorker, SECRETS, leg } from "./lib/harness.mjs";
 
 const ACCOUNT = "AC00000000000000000000000000000001";
 const ADA = "+14155550199";
@@ -118,7 +118,7 @@ test("the simulator shows the decision and TwiML and writes nothing", async () =
   assert.equal(r.status, 200);
   assert.equal(r.body.reason, "address_book");
   assert.equal(r.body.outcome, "connect");
-  assert.equal(r.body.twiml, '<?xml version="1.0" encoding="UTF-8"?><Response><Dial action="/voice/dialed" method="POST" timeout="20"><Number>+14155550100</Number></Dial></Response>');
+  assert.equal(r.body.twiml, `<?xml version="1.0" encoding="UTF-8"?><Response><Dial action="/voice/dialed" method="POST" timeout="20"><Number ${leg("owner_dial")}>+14155550100</Number></Dial></Response>`);
   r = await api("POST", acct("/simulate"), { To: ADA, From: "+12125550300", CallSid: "CAsim1" });
   assert.equal(r.body.reason, "challenged");
   assert.deepEqual([r.body.graylist, r.body.graylist_after], [{ unanswered: 0, failed: 0 }, { unanswered: 1, failed: 0 }]);

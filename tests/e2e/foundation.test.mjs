@@ -3,7 +3,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { startWorker, SECRETS } from "./lib/harness.mjs";
+import { startWorker, SECRETS, leg } from "./lib/harness.mjs";
 import { post, sign, callParams, encode } from "../../scripts/twilio.mjs";
 
 const DECL = '<?xml version="1.0" encoding="UTF-8"?>';
@@ -218,7 +218,7 @@ test("hot config: a warm calls isolate keeps a line for HOT_CONFIG_SECS, then re
   const hot = await startWorker({ vars: { HOT_CONFIG_SECS: "2" } });
   try {
     const call = async () => (await post(hot.url, "/voice/incoming", callParams({ From: "+14155550101", To: "+14155550199" }), { token })).text();
-    const dial = (n) => DECL + `<Response><Dial action="/voice/dialed" method="POST" timeout="20"><Number>${n}</Number></Dial></Response>`;
+    const dial = (n) => DECL + `<Response><Dial action="/voice/dialed" method="POST" timeout="20"><Number ${leg("owner_dial")}>${n}</Number></Dial></Response>`;
     assert.equal(await call(), dial("+14155550100"));
     const key = "line:AC00000000000000000000000000000001:+14155550199";
     const line = JSON.parse(await hot.kv.get(key));

@@ -10,7 +10,7 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { SaxesParser } from "saxes";
-import { startWorker, SECRETS } from "./lib/harness.mjs";
+import { startWorker, SECRETS, leg } from "./lib/harness.mjs";
 import { startRecorder } from "./lib/recorder.mjs";
 import { post, callParams, sign } from "../../scripts/twilio.mjs";
 import { signJwt } from "../../scripts/messagebird.mjs";
@@ -782,7 +782,7 @@ test("hostile text stored through the API is rendered as well-formed XML", async
 test("afterwards the demo still works and every list reads", async () => {
   const r = await twilio("/voice/incoming", callParams({ CallSid: "CA" + "e".repeat(32), From: "+14155550101", To: ADA }));
   assert.equal(r.status, 200);
-  assert.equal(await r.text(), `${DECL}<Response><Dial action="/voice/dialed" method="POST" timeout="20"><Number>+14155550100</Number></Dial></Response>`);
+  assert.equal(await r.text(), `${DECL}<Response><Dial action="/voice/dialed" method="POST" timeout="20"><Number ${leg("owner_dial")}>+14155550100</Number></Dial></Response>`);
   const proxied = await twilio("/sms/proxy", SMS({ From: PARTY_B, To: PROXY, Body: "ok" }));
   assert.equal(await proxied.text(), `${DECL}<Response><Message from="${PROXY}" to="${PARTY_A}">ok</Message></Response>`);
   for (const path of ["/lines", `/lines/${ADA}`, `/lines/${ADA}/entries`, `/lines/${SPARE_LINE}/entries`, "/blocked", "/voicemails", "/tokens", "/outbound",

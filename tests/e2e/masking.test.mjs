@@ -3,7 +3,7 @@
 // MessageBird, and many sessions created at once.
 import { test, before, after, beforeEach } from "node:test";
 import assert from "node:assert/strict";
-import { startWorker, SECRETS } from "./lib/harness.mjs";
+import { startWorker, SECRETS, leg } from "./lib/harness.mjs";
 import { startRecorder } from "./lib/recorder.mjs";
 import { post, callParams } from "../../scripts/twilio.mjs";
 import { signJwt } from "../../scripts/messagebird.mjs";
@@ -59,9 +59,9 @@ test("a session bridges both parties through its proxy; strangers hear the guide
   assert.equal(s.expires_at_ms - s.created_at_ms, 3_600_000);
 
   assert.equal(await voice(ADA, s.proxy),
-    `<Response><Say>Connecting you with Bob</Say><Dial callerId="${s.proxy}" timeout="30"><Number>${BOB}</Number></Dial></Response>`);
+    `<Response><Say>Connecting you with Bob</Say><Dial callerId="${s.proxy}" timeout="30"><Number ${leg("masked_bridge", s.id)}>${BOB}</Number></Dial></Response>`);
   assert.equal(await voice(BOB, s.proxy),
-    `<Response><Say>Connecting you with Ada</Say><Dial callerId="${s.proxy}" timeout="30"><Number>${ADA}</Number></Dial></Response>`);
+    `<Response><Say>Connecting you with Ada</Say><Dial callerId="${s.proxy}" timeout="30"><Number ${leg("masked_bridge", s.id)}>${ADA}</Number></Dial></Response>`);
   assert.equal(await voice(EVE, s.proxy),
     `<Response><Say language="en-GB" voice="female">${UNKNOWN}</Say><Hangup/></Response>`);
   assert.equal(await voice("anonymous", s.proxy),

@@ -3,7 +3,7 @@
 // verification codes by voice and SMS.
 import { test, before, after, beforeEach } from "node:test";
 import assert from "node:assert/strict";
-import { startWorker, SECRETS } from "./lib/harness.mjs";
+import { startWorker, SECRETS, leg } from "./lib/harness.mjs";
 import { startRecorder } from "./lib/recorder.mjs";
 import { post, callParams } from "../../scripts/twilio.mjs";
 
@@ -37,16 +37,16 @@ async function dial(to, from = "client:alice") {
 
 test("a dialled number gets the caller ID of its pool", async () => {
   assert.equal(await dial("(415) 555-0123"),
-    '<Response><Dial callerId="+14155550112" timeout="30"><Number>+14155550123</Number></Dial></Response>');
+    `<Response><Dial callerId="+14155550112" timeout="30"><Number ${leg("outbound")}>+14155550123</Number></Dial></Response>`);
   assert.equal(await dial("+44 20 7946 0958"),
-    '<Response><Dial callerId="+442079460001" timeout="30"><Number>+442079460958</Number></Dial></Response>');
+    `<Response><Dial callerId="+442079460001" timeout="30"><Number ${leg("outbound")}>+442079460958</Number></Dial></Response>`);
   assert.equal(await dial("212-555-0199"),
-    '<Response><Dial callerId="+14155550199" timeout="30"><Number>+12125550199</Number></Dial></Response>');
+    `<Response><Dial callerId="+14155550199" timeout="30"><Number ${leg("outbound")}>+12125550199</Number></Dial></Response>`);
 });
 
 test("client and SIP destinations get the matching noun", async () => {
-  assert.equal(await dial("client:bob"), '<Response><Dial timeout="30"><Client>bob</Client></Dial></Response>');
-  assert.equal(await dial("sip:desk@example.com"), '<Response><Dial timeout="30"><Sip>sip:desk@example.com</Sip></Dial></Response>');
+  assert.equal(await dial("client:bob"), `<Response><Dial timeout="30"><Client ${leg("outbound")}>bob</Client></Dial></Response>`);
+  assert.equal(await dial("sip:desk@example.com"), `<Response><Dial timeout="30"><Sip ${leg("outbound")}>sip:desk@example.com</Sip></Dial></Response>`);
 });
 
 test("a country the account has no numbers in is refused with a short message", async () => {

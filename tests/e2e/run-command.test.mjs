@@ -8,7 +8,7 @@ import { createServer } from "node:net";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ROOT } from "./lib/harness.mjs";
+import { ROOT, leg } from "./lib/harness.mjs";
 import { post, callParams } from "../../scripts/twilio.mjs";
 
 function freePort() {
@@ -48,7 +48,7 @@ test("scripts/dev.sh serves signed webhooks through wrangler dev", { timeout: 24
     // caller is put through to the owner.
     const r = await post(base, "/voice/incoming", callParams({ From: "+14155550101", To: "+14155550199" }), { token });
     assert.equal(r.status, 200);
-    assert.equal(await r.text(), '<?xml version="1.0" encoding="UTF-8"?><Response><Dial action="/voice/dialed" method="POST" timeout="20"><Number>+14155550100</Number></Dial></Response>');
+    assert.equal(await r.text(), `<?xml version="1.0" encoding="UTF-8"?><Response><Dial action="/voice/dialed" method="POST" timeout="20"><Number ${leg("owner_dial")}>+14155550100</Number></Dial></Response>`);
     // And the sample curl the command printed works as pasted.
     const curl = /(curl -sS -X POST (?:[^\n]*\\\n)*[^\n]*)/.exec(output)[1].replace(/\\\n\s*/g, " ");
     const { execSync } = await import("node:child_process");

@@ -4,7 +4,7 @@
 import { test, before, after, beforeEach } from "node:test";
 import assert from "node:assert/strict";
 import { createHmac } from "node:crypto";
-import { startWorker, SECRETS } from "./lib/harness.mjs";
+import { startWorker, SECRETS, leg } from "./lib/harness.mjs";
 import { startRecorder } from "./lib/recorder.mjs";
 import { post, callParams } from "../../scripts/twilio.mjs";
 
@@ -45,13 +45,13 @@ const gray = async (to, from) => JSON.parse((await w.kv.get(`gray:${ACCOUNT}:${t
 test("an address-book caller is put through to the owner, and nothing is written", async () => {
   const before = await w.snapshot();
   const xml = await call("/voice/incoming", { CallSid: sid(), From: "+14155550101", To: ADA });
-  assert.equal(xml, '<Response><Dial action="/voice/dialed" method="POST" timeout="20"><Number>+14155550100</Number></Dial></Response>');
+  assert.equal(xml, `<Response><Dial action="/voice/dialed" method="POST" timeout="20"><Number ${leg("owner_dial")}>+14155550100</Number></Dial></Response>`);
   assert.deepEqual(await w.snapshot(), before);
 });
 
 test("the forward list is honoured", async () => {
   const xml = await call("/voice/incoming", { CallSid: sid(), From: "+14155550103", To: ADA });
-  assert.equal(xml, '<Response><Dial action="/voice/dialed" method="POST" timeout="20"><Number>+14155550104</Number></Dial></Response>');
+  assert.equal(xml, `<Response><Dial action="/voice/dialed" method="POST" timeout="20"><Number ${leg("forward")}>+14155550104</Number></Dial></Response>`);
 });
 
 test("per-line and account-wide blocks are rejected unanswered", async () => {
@@ -126,9 +126,9 @@ test("in-turn ringing moves to the next target, then to voicemail", async () => 
   // The office line puts callers who pass the challenge through to its owner.
   await call("/voice/incoming", { CallSid: callSid, From: from, To: OFFICE });
   let xml = await call("/voice/challenge", { CallSid: callSid, From: from, To: OFFICE, Digits: digitsFor(callSid) });
-  assert.equal(xml, '<Response><Dial action="/voice/dialed?next=1" callerId="+14155550188" method="POST" timeout="20"><Client>front-desk</Client></Dial></Response>');
+  assert.equal(xml, `<Response><Dial action="/voice/dialed?next=1" callerId="+14155550188" method="POST" timeout="20"><Client ${leg("owner_dial")}>front-desk</Client></Dial></Response>`);
   xml = await call("/voice/dialed?next=1", { CallSid: callSid, From: from, To: OFFICE, DialCallStatus: "no-answer" });
-  assert.equal(xml, '<Response><Dial action="/voice/dialed" callerId="+14155550188" method="POST" timeout="20"><Number>+14155550100</Number></Dial></Response>');
+  assert.equal(xml, `<Response><Dial action="/voice/dialed" callerId="+14155550188" method="POST" timeout="20"><Number ${leg("owner_dial")}>+14155550100</Number></Dial></Response>`);
   xml = await call("/voice/dialed", { CallSid: callSid, From: from, To: OFFICE, DialCallStatus: "busy" });
   assert.match(xml, /^<Response><Say>Please leave a message after the tone\.<\/Say><Record /);
   xml = await call("/voice/dialed", { CallSid: callSid, From: from, To: OFFICE, DialCallStatus: "completed" });

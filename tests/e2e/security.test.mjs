@@ -163,7 +163,7 @@ test("toll fraud through side doors: masking parties, SIP, forward and owner tar
   assert.ok(w.logs.some((l) => l.includes('SIP domain \\"trunk.example.net\\" is not in guard.sip_domains')));
   const sips = [];
   for (let i = 0; i < 6; i++) sips.push(await dial("sip:night@example.com"));
-  assert.equal(sips.filter((x) => x.includes("<Sip>")).length, 5);
+  assert.equal(sips.filter((x) => x.includes("<Sip ")).length, 5);
   assert.equal(sips.at(-1), refused);
 
   // Forward entries and owner targets pass the guard on write.
@@ -217,7 +217,7 @@ test("masking: a number serves one pool; carriers and accounts never cross", asy
   assert.match(mb, /cannot identify your transaction/);
   const other = await text(await post(w.url, "/voice/proxy", callParams({ AccountSid: A2, From: "+14155550411", To: s.proxy }), { token: T2 }));
   assert.match(other, /cannot identify your transaction/);
-  assert.match(await text(await post(w.url, "/voice/proxy", callParams({ From: "+14155550411", To: s.proxy }), { token: T1 })), /<Number>\+14155550412<\/Number>/);
+  assert.match(await text(await post(w.url, "/voice/proxy", callParams({ From: "+14155550411", To: s.proxy }), { token: T1 })), /<Number [^>]*>\+14155550412<\/Number>/);
 
   // The index is rebuilt on demand, and a settings change re-indexes.
   await w.kv.delete(`proxy:${s.proxy}:+14155550411`);
@@ -316,6 +316,6 @@ test("a panic still answers the caller with the fallback, logs one masked line, 
     assert.ok(!p.logs.some((l) => l.includes("Rust panic")), "the runtime's own hook, which logs the message whole, is replaced");
     assert.ok(p.logs.some((l) => l.includes('"reason":"after_panic"')));
     const next = await post(p.url, "/voice/incoming", callParams({ From: FRIEND, To: ADA_LINE }), { token: T1 });
-    assert.match(await text(next), new RegExp(`<Number>\\${OWNER}</Number>`));
+    assert.match(await text(next), new RegExp(`<Number [^>]*>\\${OWNER}</Number>`));
   } finally { await p.stop(); }
 });

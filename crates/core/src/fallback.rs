@@ -6,7 +6,7 @@
 //! broken. It never fails to build: a bad value degrades to the safest choice
 //! and is reported as a warning.
 
-use crate::outcome::{AfterDial, Connect, Outcome, Prompt, Step, Voicemail};
+use crate::outcome::{AfterDial, Connect, Leg, Outcome, Prompt, Step, Voicemail};
 use crate::phone::E164;
 
 pub const DEFAULT_MESSAGE: &str =
@@ -115,6 +115,7 @@ impl FallbackPlan {
                 timeout_secs: DIAL_TIMEOUT_SECS,
                 record: false,
                 after: AfterDial::Report(Step::FallbackDialed),
+                leg: Leg::FallbackForward,
             }),
             Then::Hangup => Outcome::Goodbye(vec![self.message.clone()]),
         }

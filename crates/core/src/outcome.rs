@@ -97,6 +97,24 @@ pub enum Step {
     FallbackRecorded,
 }
 
+/// Which feature of ours places a connected leg. Every leg we create reports
+/// its progress back (initiated, ringing, answered, completed), and the call
+/// record says what the leg was for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Leg {
+    /// A line's owner rung for a screened call.
+    OwnerDial,
+    /// A caller on the line's forward list, sent on.
+    Forward,
+    /// A call placed from a Client or SIP device (`/voice/outbound`), with
+    /// the caller ID chosen for it.
+    Outbound,
+    /// A masked call bridged to the other party of `session`.
+    MaskedBridge { session: String },
+    /// The fallback handler's forward.
+    FallbackForward,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Connect {
     pub announce: Option<Prompt>,
@@ -108,6 +126,7 @@ pub struct Connect {
     pub timeout_secs: u32,
     pub record: bool,
     pub after: AfterDial,
+    pub leg: Leg,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -2,7 +2,7 @@
 //! route from it, and the renderers write follow-up URLs (`action`,
 //! `recordingStatusCallback`) from it, so the two can never disagree.
 
-use crate::outcome::Step;
+use crate::outcome::{Leg, Step};
 
 /// A webhook the calls worker answers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -21,6 +21,11 @@ pub enum Route {
     FallbackRecorded,
     MessagebirdVoice,
     MessagebirdSms,
+    /// Progress of a leg we created (`statusCallback`), and of an inbound
+    /// call when the number's status callback points here.
+    Status,
+    /// Twilio's Debugger event webhook.
+    Debugger,
 }
 
 /// Which carrier signs a route's requests.
@@ -30,7 +35,7 @@ pub enum Signer {
     Messagebird,
 }
 
-const TABLE: [(Route, &str); 14] = [
+const TABLE: [(Route, &str); 16] = [
     (Route::Incoming, "/voice/incoming"),
     (Route::Outbound, "/voice/outbound"),
     (Route::SmsIncoming, "/sms/incoming"),
@@ -45,6 +50,8 @@ const TABLE: [(Route, &str); 14] = [
     (Route::FallbackRecorded, "/voice/fallback/recorded"),
     (Route::MessagebirdVoice, "/messagebird/voice"),
     (Route::MessagebirdSms, "/messagebird/sms"),
+    (Route::Status, "/voice/status"),
+    (Route::Debugger, "/twilio/debugger"),
 ];
 
 impl Route {
@@ -93,6 +100,32 @@ pub fn step_url(step: &Step) -> String {
     match step {
         Step::Dialed { next: Some(i) } => format!("{}?next={i}", route.path()),
         _ => route.path().to_string(),
+    }
+}
+
+/// The events a leg reports, as `statusCallbackEvent` takes them.
+pub const STATUS_EVENTS: &str = "initiated ringing answered completed";
+
+/// Where a leg we create reports its progress: the status route, with what
+/// placed the leg in the query. Twilio signs the whole URL, query included,
+/// so what comes back there is ours, unchanged.
+pub fn status_url(leg: &Leg) -> String {
+    let mut url = format!("{}?leg={}", Route::Status.path(), leg_name(leg));
+    if let Leg::MaskedBridge { session } = leg {
+        url.push_str("&session=");
+        crate::form::encode_into(&mut url, session);
+    }
+    url
+}
+
+/// A leg's name, as status URLs and call records carry it.
+pub fn leg_name(leg: &Leg) -> &'static str {
+    match leg {
+        Leg::OwnerDial => "owner_dial",
+        Leg::Forward => "forward",
+        Leg::Outbound => "outbound",
+        Leg::MaskedBridge { .. } => "masked_bridge",
+        Leg::FallbackForward => "fallback_forward",
     }
 }
 

@@ -98,3 +98,9 @@ export async function startWorker({ vars = {}, kv = true, seed = true } = {}) {
     stop: () => mf.dispose(),
   };
 }
+
+// What every number, client and SIP leg we dial carries: where it reports
+// its progress (`leg` names the feature; a masked bridge names its session).
+export const leg = (name, session) =>
+  `statusCallback="/voice/status?leg=${name}${session ? `&amp;session=${session}` : ""}" ` +
+  `statusCallbackEvent="initiated ringing answered completed" statusCallbackMethod="POST"`;

@@ -4,7 +4,7 @@
 
 use super::{route, Route, Session};
 use crate::account::AccountSid;
-use crate::outcome::{AfterDial, Connect, Outcome, Prompt, Target};
+use crate::outcome::{AfterDial, Connect, Leg, Outcome, Prompt, Target};
 use crate::phone::{Party, E164};
 use serde::{Deserialize, Serialize};
 
@@ -98,6 +98,9 @@ pub fn decide_call(
                 timeout_secs: 30,
                 record: found.record,
                 after: AfterDial::Hangup,
+                leg: Leg::MaskedBridge {
+                    session: session.id.clone(),
+                },
             }),
             Reason::Connect,
         ),

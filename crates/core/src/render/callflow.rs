@@ -52,7 +52,7 @@ fn say(p: &Prompt) -> Element {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::outcome::{AfterDial, Connect, RejectReason};
+    use crate::outcome::{AfterDial, Connect, Leg, RejectReason};
     use crate::phone::E164;
     // The same tests run compiled to wasm, under Node (scripts/test.sh).
     #[cfg(target_arch = "wasm32")]
@@ -69,6 +69,9 @@ mod tests {
             timeout_secs: 30,
             record: false,
             after: AfterDial::Hangup,
+            leg: Leg::MaskedBridge {
+                session: "KS1".into(),
+            },
         });
         assert_eq!(
             render(&out),

@@ -1,8 +1,10 @@
 //! TwiML, Twilio's dialect. Served as `text/xml`.
 
 use super::xml::{document, Element};
-use crate::outcome::{AfterDial, ChallengePrompt, Connect, Outcome, Prompt, Target, Voicemail};
-use crate::paths::step_url;
+use crate::outcome::{
+    AfterDial, ChallengePrompt, Connect, Leg, Outcome, Prompt, Target, Voicemail,
+};
+use crate::paths::{status_url, step_url, STATUS_EVENTS};
 
 pub const CONTENT_TYPE: &str = "text/xml; charset=utf-8";
 
@@ -65,15 +67,22 @@ fn connect(c: &Connect) -> Vec<Element> {
     if let AfterDial::Report(step) = &c.after {
         dial = dial.attr("action", step_url(step)).attr("method", "POST");
     }
-    let dial = dial.children(c.targets.iter().map(target));
+    let dial = dial.children(c.targets.iter().map(|t| target(t, &c.leg)));
     c.announce.iter().map(prompt).chain([dial]).collect()
 }
 
-fn target(t: &Target) -> Element {
+/// Every number, client and SIP leg reports its progress to the status
+/// route, so each call we place has a record. A conference is not a leg.
+fn target(t: &Target, leg: &Leg) -> Element {
+    let reported = |e: Element| {
+        e.attr("statusCallback", status_url(leg))
+            .attr("statusCallbackEvent", STATUS_EVENTS)
+            .attr("statusCallbackMethod", "POST")
+    };
     match t {
-        Target::Number(n) => Element::text("Number", n.as_str()),
-        Target::Client(id) => Element::text("Client", id.as_str()),
-        Target::Sip(uri) => Element::text("Sip", uri.as_str()),
+        Target::Number(n) => reported(Element::text("Number", n.as_str())),
+        Target::Client(id) => reported(Element::text("Client", id.as_str())),
+        Target::Sip(uri) => reported(Element::text("Sip", uri.as_str())),
         Target::Conference(room) => Element::text("Conference", room.as_str()),
     }
 }
@@ -108,6 +117,12 @@ mod tests {
     use wasm_bindgen_test::wasm_bindgen_test as test;
 
     const DECL: &str = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>";
+    /// What every dialled leg carries: where it reports its progress.
+    const OUTBOUND: &str = "statusCallback=\"/voice/status?leg=outbound\" \
+        statusCallbackEvent=\"initiated ringing answered completed\" statusCallbackMethod=\"POST\"";
+    /// A session id is escaped twice: for the URL, then for XML.
+    const BRIDGE: &str = "statusCallback=\"/voice/status?leg=masked_bridge&amp;session=KS+1%262\" \
+        statusCallbackEvent=\"initiated ringing answered completed\" statusCallbackMethod=\"POST\"";
 
     fn n(s: &str) -> E164 {
         E164::parse(s).unwrap()
@@ -153,12 +168,13 @@ mod tests {
             timeout_secs: 20,
             record: false,
             after: AfterDial::Hangup,
+            leg: Leg::Outbound,
         });
         assert_eq!(
             render(&out),
             format!(
                 "{DECL}<Response><Say language=\"en-GB\" voice=\"alice\">One moment</Say>\
-                 <Dial timeout=\"20\"><Client>bob</Client><Sip>sip:a@example.com</Sip>\
+                 <Dial timeout=\"20\"><Client {OUTBOUND}>bob</Client><Sip {OUTBOUND}>sip:a@example.com</Sip>\
                  <Conference>room1</Conference></Dial></Response>"
             )
         );
@@ -215,14 +231,17 @@ mod tests {
             timeout_secs: 20,
             record: true,
             after: AfterDial::Hangup,
+            leg: Leg::MaskedBridge {
+                session: "KS 1&2".into(),
+            },
         });
         assert_eq!(
             render(&out),
             format!(
                 "{DECL}<Response><Say>Connecting you</Say>\
                  <Dial callerId=\"+14155550199\" record=\"record-from-answer\" timeout=\"20\">\
-                 <Number>+14155550100</Number><Client>alice</Client>\
-                 <Sip>sip:desk@example.com</Sip><Conference>room &quot;1&quot;</Conference>\
+                 <Number {BRIDGE}>+14155550100</Number><Client {BRIDGE}>alice</Client>\
+                 <Sip {BRIDGE}>sip:desk@example.com</Sip><Conference>room &quot;1&quot;</Conference>\
                  </Dial></Response>"
             )
         );

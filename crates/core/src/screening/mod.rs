@@ -13,7 +13,7 @@ pub mod vcard;
 
 use crate::config::{AfterChallenge, CallerIdShown, LineConfig, Ring, WithheldPolicy};
 use crate::outcome::{
-    AfterDial, ChallengePrompt, Connect, Outcome, Prompt, Step, Target, Voicemail,
+    AfterDial, ChallengePrompt, Connect, Leg, Outcome, Prompt, Step, Target, Voicemail,
 };
 use crate::phone::{Party, E164};
 use graylist::{Event, Graylist};
@@ -135,7 +135,7 @@ pub fn decide_incoming(call: &Call, facts: &Facts, ctx: &Context) -> Decision {
     if let Some(target) = &facts.entry.forward {
         return Decision::new(
             if ctx.open {
-                connect(line, call.to, vec![target.clone()], None)
+                connect(line, call.to, vec![target.clone()], None, Leg::Forward)
             } else {
                 closed(line)
             },
@@ -241,16 +241,28 @@ fn after_challenge(line: &LineConfig, to: &E164) -> Outcome {
 fn connect_owner(line: &LineConfig, to: &E164, from_target: usize) -> Outcome {
     let targets = &line.owner.targets;
     match line.owner.ring {
-        Ring::Together => connect(line, to, targets.clone(), None),
+        Ring::Together => connect(line, to, targets.clone(), None, Leg::OwnerDial),
         Ring::InTurn => {
             let next = from_target + 1;
             let one = targets.get(from_target).cloned().into_iter().collect();
-            connect(line, to, one, (next < targets.len()).then_some(next))
+            connect(
+                line,
+                to,
+                one,
+                (next < targets.len()).then_some(next),
+                Leg::OwnerDial,
+            )
         }
     }
 }
 
-fn connect(line: &LineConfig, to: &E164, targets: Vec<Target>, next: Option<usize>) -> Outcome {
+fn connect(
+    line: &LineConfig,
+    to: &E164,
+    targets: Vec<Target>,
+    next: Option<usize>,
+    leg: Leg,
+) -> Outcome {
     Outcome::Connect(Connect {
         announce: None,
         targets,
@@ -262,6 +274,7 @@ fn connect(line: &LineConfig, to: &E164, targets: Vec<Target>, next: Option<usiz
         record: line.owner.record,
         // Nobody answering must not end in silence: the result comes back.
         after: AfterDial::Report(Step::Dialed { next }),
+        leg,
     })
 }
 

@@ -10,6 +10,11 @@ use crate::outcome::RejectReason;
 use crate::render::twiml::render;
 
 const DECL: &str = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>";
+/// Where an owner's leg, and a forwarded caller's, report their progress.
+const OWNER: &str = "statusCallback=\"/voice/status?leg=owner_dial\" \
+    statusCallbackEvent=\"initiated ringing answered completed\" statusCallbackMethod=\"POST\"";
+const FORWARD: &str = "statusCallback=\"/voice/status?leg=forward\" \
+    statusCallbackEvent=\"initiated ringing answered completed\" statusCallbackMethod=\"POST\"";
 const VOICEMAIL: &str = "<Say>Please leave a message after the tone.</Say>\
     <Record action=\"/voice/voicemail\" maxLength=\"120\" method=\"POST\" playBeep=\"true\" \
     recordingStatusCallback=\"/voice/voicemail/ready\" recordingStatusCallbackMethod=\"POST\"/><Hangup/>";
@@ -86,8 +91,10 @@ fn an_address_book_caller_is_put_through_to_the_owner() {
     assert_eq!(d.graylist, None, "no write");
     assert_eq!(
         xml(&d),
-        "<Response><Dial action=\"/voice/dialed\" method=\"POST\" timeout=\"20\">\
-         <Number>+14155550100</Number></Dial></Response>"
+        format!(
+            "<Response><Dial action=\"/voice/dialed\" method=\"POST\" timeout=\"20\">\
+         <Number {OWNER}>+14155550100</Number></Dial></Response>"
+        )
     );
 }
 
@@ -101,8 +108,8 @@ fn a_forward_list_caller_goes_to_the_mapped_target() {
     assert_eq!(d.reason, Reason::ForwardList);
     assert_eq!(
         xml(&d),
-        "<Response><Dial action=\"/voice/dialed\" callerId=\"+14155550199\" method=\"POST\" timeout=\"20\">\
-         <Sip>sip:front-desk@example.com</Sip></Dial></Response>"
+        format!("<Response><Dial action=\"/voice/dialed\" callerId=\"+14155550199\" method=\"POST\" timeout=\"20\">\
+         <Sip {FORWARD}>sip:front-desk@example.com</Sip></Dial></Response>")
     );
 }
 
@@ -327,8 +334,8 @@ fn owner_targets_ring_together_or_in_turn_then_voicemail() {
     s.facts.entry.allow = true;
     assert_eq!(
         xml(&s.incoming()),
-        "<Response><Dial action=\"/voice/dialed\" method=\"POST\" record=\"record-from-answer\" timeout=\"15\">\
-         <Number>+14155550100</Number><Client>alice</Client><Conference>desk</Conference></Dial></Response>"
+        format!("<Response><Dial action=\"/voice/dialed\" method=\"POST\" record=\"record-from-answer\" timeout=\"15\">\
+         <Number {OWNER}>+14155550100</Number><Client {OWNER}>alice</Client><Conference>desk</Conference></Dial></Response>")
     );
 
     let in_turn = line(
@@ -337,15 +344,17 @@ fn owner_targets_ring_together_or_in_turn_then_voicemail() {
     s.facts.line = in_turn.clone();
     assert_eq!(
         xml(&s.incoming()),
-        "<Response><Dial action=\"/voice/dialed?next=1\" method=\"POST\" timeout=\"20\">\
-         <Number>+14155550100</Number></Dial></Response>"
+        format!(
+            "<Response><Dial action=\"/voice/dialed?next=1\" method=\"POST\" timeout=\"20\">\
+         <Number {OWNER}>+14155550100</Number></Dial></Response>"
+        )
     );
     let to = n("+14155550199");
     let d = decide_dialed(&in_turn, &to, "no-answer", Some(1));
     assert_eq!(d.reason, Reason::NextTarget);
     assert_eq!(
         xml(&d),
-        "<Response><Dial action=\"/voice/dialed\" method=\"POST\" timeout=\"20\"><Client>alice</Client></Dial></Response>"
+        format!("<Response><Dial action=\"/voice/dialed\" method=\"POST\" timeout=\"20\"><Client {OWNER}>alice</Client></Dial></Response>")
     );
     let d = decide_dialed(&in_turn, &to, "busy", None);
     assert_eq!(d.reason, Reason::NoAnswer);
