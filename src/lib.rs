@@ -18,23 +18,25 @@ mod intake;
 mod masking;
 mod notify;
 mod outbound;
+mod records;
 mod screen;
 
 use intake::Webhook;
 use switchboard_core::outcome::{Outcome, Prompt};
 use switchboard_core::paths::{RequestUrl, Route, Signer};
 use switchboard_core::phone::Party;
+use switchboard_core::records::Decided;
 use switchboard_edge::log::Event;
 use switchboard_edge::{fallback as plan, panic, respond, settings, VERSION};
 use worker::{event, Context, Env, Method, Request, Response, Result};
 
 #[event(fetch)]
-async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
+async fn fetch(req: Request, env: Env, ctx: Context) -> Result<Response> {
     panic::install("calls");
     let url = req.inner().url();
     let path = RequestUrl::split(&url).path;
     match Route::from_path(path) {
-        Some(route) if route.signer() == Signer::Twilio => carrier(req, env, route).await,
+        Some(route) if route.signer() == Signer::Twilio => carrier(req, env, ctx, route).await,
         Some(route) => messagebird(req, env, route).await,
         None => match (req.method(), path) {
             (Method::Get, "/health") => health(),
@@ -54,7 +56,7 @@ fn health() -> Result<Response> {
 /// Verifies the webhook, runs the route, and answers TwiML. A refusal (bad
 /// signature, malformed or oversized body) is a plain 4xx; a failure on our
 /// side is logged and the caller still gets the fallback plan, with 200.
-async fn carrier(mut req: Request, env: Env, route: Route) -> Result<Response> {
+async fn carrier(mut req: Request, env: Env, ctx: Context, route: Route) -> Result<Response> {
     let mut log = Event::new(route.name());
     let hook = match intake::twilio(&mut req, &env).await {
         Ok(hook) => hook,
@@ -70,6 +72,9 @@ async fn carrier(mut req: Request, env: Env, route: Route) -> Result<Response> {
         return respond::twiml(&outcome);
     }
     drill(&env, &hook, route);
+    if matches!(route, Route::Status | Route::Debugger) {
+        return report(&hook, &env, route, &mut log).await;
+    }
     log.set("account", hook.account.as_str())
         .set("call", hook.get("CallSid").unwrap_or(""))
         .set("from", masked(hook.get("From")))
@@ -96,6 +101,7 @@ async fn carrier(mut req: Request, env: Env, route: Route) -> Result<Response> {
         Route::FallbackDialed => Ok(Some(fallback::dialed(&hook, &env, &mut log))),
         Route::FallbackRecorded => fallback::recorded(&hook, &env, &mut log).await.map(Some),
         Route::MessagebirdVoice | Route::MessagebirdSms => unreachable!("routed by signer"),
+        Route::Status | Route::Debugger => unreachable!("answered as reports"),
     };
     // The fallback plan's vars are read only when the route needs them.
     let outcome = match answered {
@@ -111,8 +117,58 @@ async fn carrier(mut req: Request, env: Env, route: Route) -> Result<Response> {
         }
     };
     log.set("outcome", outcome.kind());
+    if let Some(decided) = decision(&hook, route, &outcome, &log) {
+        let account = hook.account.as_str().to_string();
+        ctx.wait_until(records::decided(env.clone(), account, decided));
+    }
     log.emit();
     respond::twiml(&outcome)
+}
+
+/// What the call record keeps of a call we answered: the first webhook of
+/// an inbound call (screened, masked, placed from a device, or caught by
+/// the fallback). Follow-up steps belong to the same call and add nothing.
+fn decision(hook: &Webhook, route: Route, outcome: &Outcome, log: &Event) -> Option<Decided> {
+    if !matches!(
+        route,
+        Route::Incoming | Route::Outbound | Route::ProxyVoice | Route::Fallback
+    ) {
+        return None;
+    }
+    let text = |name: &str| hook.get(name).filter(|v| !v.is_empty()).map(str::to_string);
+    Some(Decided {
+        call_sid: text("CallSid")?,
+        from: text("From").unwrap_or_default(),
+        to: text("To").unwrap_or_default(),
+        route: route.name().to_string(),
+        outcome: outcome.kind().to_string(),
+        reason: log.get("reason").map(str::to_string),
+        stir: text("StirVerstat"),
+        at_ms: switchboard_edge::clock::now_ms(),
+    })
+}
+
+/// A status callback or a Debugger event: stored, and answered with an
+/// empty `<Response/>`. An unreadable one is refused (400, nothing
+/// written); when our store fails the carrier still gets a 200, and the
+/// log keeps the error.
+async fn report(hook: &Webhook, env: &Env, route: Route, log: &mut Event) -> Result<Response> {
+    log.set("account", hook.account.as_str());
+    let stored = match route {
+        Route::Status => records::status(hook, env, log).await,
+        _ => records::debugger(hook, env, log).await,
+    };
+    match stored {
+        Err(records::NotStored::Unreadable(why)) => {
+            return refuse(intake::Refusal::new(400, why), log)
+        }
+        Err(records::NotStored::Failed(e)) => {
+            log.set("error", e);
+        }
+        Ok(()) => {}
+    }
+    log.emit();
+    respond::twiml(&Outcome::Text(None))
 }
 
 const AFTER_PANIC: &str = "X-Switchboard-After-Panic";

@@ -8,6 +8,7 @@
 
 mod allocator;
 mod api;
+mod call_log;
 mod ledger;
 mod tokens;
 
@@ -18,6 +19,7 @@ use switchboard_edge::{panic, respond, VERSION};
 use worker::{event, Context, Env, Method, Request, Response, Result};
 
 pub use allocator::PoolAllocator;
+pub use call_log::CallLog;
 pub use ledger::Ledger;
 
 #[event(fetch)]

@@ -13,6 +13,7 @@ use switchboard_core::ledger::{Answer, Op};
 use switchboard_core::outbound::verification::{self, Channel, Verdict};
 use switchboard_core::outbound::{self, Destination, Outbound, Pick};
 use switchboard_core::outcome::{Outcome, Prompt};
+use switchboard_core::paths;
 use switchboard_core::phone::E164;
 use switchboard_core::render::twiml;
 use switchboard_edge::ledger::{self, ask_ledger, scope};
@@ -129,12 +130,20 @@ async fn start_call(cx: &Ctx<'_>, body: CallRequest) -> Reply {
             let twiml = twiml::render(&Outcome::Goodbye(vec![Prompt::say(text)]));
             (
                 calls_url(env, account),
-                Params::from_pairs([("To", to), ("From", from), ("Twiml", twiml)]),
+                reported(
+                    cx,
+                    "api_call",
+                    [("To", to), ("From", from), ("Twiml", twiml)],
+                ),
             )
         }
         What::Url(u) => (
             calls_url(env, account),
-            Params::from_pairs([("To", to), ("From", from), ("Url", u.to_string())]),
+            reported(
+                cx,
+                "api_call",
+                [("To", to), ("From", from), ("Url", u.to_string())],
+            ),
         ),
     };
     let answer = rest::post(
@@ -148,6 +157,23 @@ async fn start_call(cx: &Ctx<'_>, body: CallRequest) -> Reply {
     let sid = rest::sid_of(&answer)
         .ok_or_else(|| ApiError::Upstream("Twilio's answer carried no sid".into()))?;
     Ok((201, picked(json!({ "sid": sid, "to": dest.number }), &pick)))
+}
+
+/// A REST call's form with the status callback that gives it a record.
+/// The public URL is `PUBLIC_BASE_URL` when set, else the one this request
+/// came in on (the calls worker hands `/api/` over on the same host).
+fn reported(cx: &Ctx<'_>, leg: &str, form: [(&str, String); 3]) -> Params {
+    let base = settings::var(cx.env, "PUBLIC_BASE_URL")
+        .map(|b| b.trim().to_string())
+        .filter(|b| !b.is_empty())
+        .or_else(|| cx.req.url().ok().map(|u| u.origin().ascii_serialization()))
+        .unwrap_or_default();
+    let callback = paths::rest_status_callback(&base, leg);
+    Params::from_pairs(
+        form.into_iter()
+            .map(|(k, v)| (k.to_string(), v))
+            .chain(callback.into_iter().map(|(k, v)| (k.to_string(), v))),
+    )
 }
 
 fn calls_url(env: &Env, account: &AccountSid) -> String {
@@ -213,7 +239,11 @@ async fn send_code(cx: &Ctx<'_>, body: CodeRequest) -> Reply {
             ]));
             (
                 calls_url(env, account),
-                Params::from_pairs([("To", to), ("From", from), ("Twiml", twiml)]),
+                reported(
+                    cx,
+                    "verification",
+                    [("To", to), ("From", from), ("Twiml", twiml)],
+                ),
             )
         }
     };

@@ -11,6 +11,7 @@ mod error;
 mod lines;
 mod outbound;
 mod pools;
+mod records;
 mod simulate;
 mod tokens;
 mod voicemails;
@@ -116,6 +117,8 @@ async fn route(req: &mut Request, env: &Env, kv: &KvStore, who: &Principal) -> R
         (m, ["tokens", rest @ ..]) => tokens::route(&mut cx, m, rest).await,
         (Method::Post, ["simulate"]) => simulate::simulate(&mut cx).await,
         (m, ["caller-id" | "outbound", ..]) => outbound::route(&mut cx, m, rest).await,
+        (Method::Get, ["calls", rest @ ..]) => records::calls(&cx, rest).await,
+        (Method::Get, ["debugger-events"]) => records::debugger(&cx).await,
         (m, ["calls" | "verifications", ..]) => calls::route(&mut cx, m, rest).await,
         (m, ["lines", to, rest @ ..])
             if matches!(

@@ -118,6 +118,27 @@ pub fn status_url(leg: &Leg) -> String {
     url
 }
 
+/// The parameters that make a call placed through Twilio's REST API report
+/// its progress to the status route, as the legs we dial do. `base` is the
+/// deployment's public URL (REST calls have no document to resolve a path
+/// against); `leg` is `api_call` or `verification`.
+pub fn rest_status_callback(base: &str, leg: &str) -> Vec<(&'static str, String)> {
+    let base = base.trim_end_matches('/');
+    let mut out = vec![
+        (
+            "StatusCallback",
+            format!("{base}{}?leg={leg}", Route::Status.path()),
+        ),
+        ("StatusCallbackMethod", "POST".to_string()),
+    ];
+    out.extend(
+        STATUS_EVENTS
+            .split(' ')
+            .map(|e| ("StatusCallbackEvent", e.to_string())),
+    );
+    out
+}
+
 /// A leg's name, as status URLs and call records carry it.
 pub fn leg_name(leg: &Leg) -> &'static str {
     match leg {

@@ -28,6 +28,11 @@ impl Event {
         self
     }
 
+    /// A text field already set (the reason a handler gave, for the record).
+    pub fn get(&self, key: &str) -> Option<&str> {
+        self.fields.get(key).and_then(|v| v.as_str())
+    }
+
     pub fn emit(&mut self) {
         let ms = clock::now_ms().saturating_sub(self.started_ms);
         self.set("ms", ms);

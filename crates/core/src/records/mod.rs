@@ -3,3 +3,194 @@
 //! `CallLog` object) and the clock are the edge's.
 
 pub mod status;
+
+use crate::records::status::{Feature, StatusEvent};
+use serde::{Deserialize, Serialize};
+
+/// What we decided for an inbound call, written when we answer it: the
+/// record's first line, before any status arrives.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Decided {
+    pub call_sid: String,
+    pub from: String,
+    pub to: String,
+    /// The webhook that decided (`incoming`, `proxy`, `outbound`, `fallback`).
+    pub route: String,
+    /// The outcome's kind (`connect`, `challenge`, `reject`, …).
+    pub outcome: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// The inbound call's SHAKEN/STIR verdict (`StirVerstat`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stir: Option<String>,
+    pub at_ms: u64,
+}
+
+/// One event of Twilio's Debugger webhook: an error or warning on the
+/// account (a subaccount's are signed with its own token).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DebuggerEvent {
+    pub sid: String,
+    pub level: String,
+    pub error_code: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resource_sid: Option<String>,
+    pub more_info: String,
+    pub at_ms: u64,
+}
+
+impl DebuggerEvent {
+    /// Reads the webhook's form: `Sid`, `Level`, `Timestamp` and the JSON
+    /// `Payload` that names the error code and the resource.
+    pub fn read(params: &crate::form::Params, now_ms: u64) -> Result<DebuggerEvent, String> {
+        let sid = params
+            .get("Sid")
+            .filter(|s| !s.is_empty())
+            .ok_or("debugger event without Sid")?;
+        let payload: serde_json::Value = match params.get("Payload") {
+            Some(p) if !p.is_empty() => {
+                serde_json::from_str(p).map_err(|_| "debugger Payload is not JSON".to_string())?
+            }
+            _ => serde_json::Value::Null,
+        };
+        let code = match &payload["error_code"] {
+            serde_json::Value::String(s) => s.clone(),
+            serde_json::Value::Number(n) => n.to_string(),
+            _ => String::new(),
+        };
+        if code.is_empty() || !code.bytes().all(|b| b.is_ascii_digit()) || code.len() > 6 {
+            return Err("debugger Payload without a numeric error_code".into());
+        }
+        let at_ms = match params.get("Timestamp").filter(|t| !t.is_empty()) {
+            // The Debugger writes ISO 8601 (`2026-11-21T22:00:05Z`) or RFC 2822.
+            Some(t) => iso8601_ms(t)
+                .or_else(|| status::rfc2822_ms(t))
+                .ok_or("debugger Timestamp unreadable")?,
+            None => now_ms,
+        };
+        Ok(DebuggerEvent {
+            sid: sid.to_string(),
+            level: params.get("Level").unwrap_or("").to_string(),
+            more_info: format!("https://www.twilio.com/docs/errors/{code}"),
+            error_code: code,
+            resource_sid: payload["resource_sid"].as_str().map(str::to_string),
+            at_ms,
+        })
+    }
+}
+
+/// `YYYY-MM-DDTHH:MM:SS[.fff]Z` in milliseconds since the epoch.
+fn iso8601_ms(t: &str) -> Option<u64> {
+    let t = t.strip_suffix('Z')?;
+    let (date, time) = t.split_once('T')?;
+    let mut d = date.split('-');
+    let (y, m, day) = (d.next()?, d.next()?, d.next()?);
+    let months = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let month = months.get(m.parse::<usize>().ok()?.checked_sub(1)?)?;
+    let time = time.split('.').next()?;
+    status::rfc2822_ms(&format!("{day} {month} {y} {time} +0000"))
+}
+
+/// A page of newest-first results: what to filter on, and where the last
+/// page ended (`cursor`, as the previous page returned it).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ListQuery {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to: Option<String>,
+    /// Either party.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub number: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub since_ms: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cursor: Option<String>,
+    pub limit: u32,
+}
+
+/// Where a page ended: the last row's time and id, so the next page starts
+/// strictly after it (no gap, no repeat, even when rows share a time).
+pub fn cursor(at_ms: u64, id: &str) -> String {
+    format!("{at_ms}.{id}")
+}
+
+pub fn parse_cursor(c: &str) -> Option<(u64, &str)> {
+    let (at, id) = c.split_once('.')?;
+    let ok = !id.is_empty() && id.bytes().all(|b| b.is_ascii_alphanumeric());
+    Some((at.parse().ok()?, id)).filter(|_| ok)
+}
+
+/// What the account's call log is asked.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "op", rename_all = "snake_case")]
+pub enum LogOp {
+    Decided(Decided),
+    Status(StatusEvent),
+    Debugger(DebuggerEvent),
+    List(ListQuery),
+    Get { call_sid: String },
+    DebuggerList(ListQuery),
+}
+
+/// Features as the API names them, for filters and usage.
+pub fn feature_names() -> impl Iterator<Item = &'static str> {
+    [
+        Feature::Inbound,
+        Feature::OwnerDial,
+        Feature::Forward,
+        Feature::Outbound,
+        Feature::MaskedBridge,
+        Feature::FallbackForward,
+        Feature::ApiCall,
+        Feature::Verification,
+    ]
+    .into_iter()
+    .map(Feature::as_str)
+}
+
+#[cfg(test)]
+mod tests {
+    // The same tests run compiled to wasm, under Node (scripts/test.sh).
+    use super::*;
+    use crate::form::Params;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    #[test]
+    fn a_debugger_event_reads_its_code_and_resource() {
+        let p = Params::from_pairs([
+            ("Sid", "NO1"),
+            ("Level", "ERROR"),
+            ("Timestamp", "2026-11-21T22:00:05.123Z"),
+            (
+                "Payload",
+                r#"{"resource_sid":"CA1","error_code":"11200","more_info":{}}"#,
+            ),
+        ]);
+        let e = DebuggerEvent::read(&p, 0).unwrap();
+        assert_eq!(e.error_code, "11200");
+        assert_eq!(e.resource_sid.as_deref(), Some("CA1"));
+        assert_eq!(
+            e.at_ms,
+            status::rfc2822_ms("21 Nov 2026 22:00:05 +0000").unwrap()
+        );
+        assert_eq!(e.more_info, "https://www.twilio.com/docs/errors/11200");
+        let bad = Params::from_pairs([("Sid", "NO1"), ("Payload", r#"{"error_code":"<x>"}"#)]);
+        assert!(DebuggerEvent::read(&bad, 0).is_err());
+        assert!(DebuggerEvent::read(&Params::default(), 0).is_err());
+    }
+
+    #[test]
+    fn a_cursor_round_trips_and_refuses_anything_else() {
+        assert_eq!(parse_cursor(&cursor(12, "CA1")), Some((12, "CA1")));
+        assert_eq!(parse_cursor("12"), None);
+        assert_eq!(parse_cursor("x.CA1"), None);
+        assert_eq!(parse_cursor("12.CA1' OR 1=1"), None);
+    }
+}
