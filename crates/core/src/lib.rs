@@ -17,6 +17,7 @@ pub mod outbound;
 pub mod outcome;
 pub mod paths;
 pub mod phone;
+pub mod records;
 pub mod render;
 pub mod screening;
 pub mod signature;

@@ -1,0 +1,5 @@
+//! What the call records say about an account's traffic: the figures
+//! carriers judge numbers by, and the alerts worth sending about them. Pure:
+//! the store counts, these modules judge.
+
+pub mod health;
