@@ -2,4 +2,5 @@
 //! carriers judge numbers by, and the alerts worth sending about them. Pure:
 //! the store counts, these modules judge.
 
+pub mod alerts;
 pub mod health;
