@@ -8,7 +8,8 @@ use quick_xml::escape::resolve_predefined_entity;
 use quick_xml::events::Event;
 use quick_xml::{Reader, XmlVersion};
 use switchboard_core::outcome::{
-    AfterDial, ChallengePrompt, Connect, Outcome, Prompt, RejectReason, Step, Target, Voicemail,
+    AfterDial, ChallengePrompt, Connect, Leg, Outcome, Prompt, RejectReason, Step, Target,
+    Voicemail,
 };
 use switchboard_core::phone::E164;
 use switchboard_core::render::{callflow, twiml};
@@ -82,9 +83,11 @@ fn outcome() -> impl Strategy<Value = Outcome> {
             any::<u32>(),
             any::<bool>(),
             prop::option::of(step()),
+            // A masked bridge's session id rides in the status URL.
+            prop::option::of(text()),
         )
             .prop_map(
-                |(announce, targets, caller_id, timeout_secs, record, after)| {
+                |(announce, targets, caller_id, timeout_secs, record, after, session)| {
                     Outcome::Connect(Connect {
                         announce,
                         targets,
@@ -92,6 +95,8 @@ fn outcome() -> impl Strategy<Value = Outcome> {
                         timeout_secs,
                         record,
                         after: after.map_or(AfterDial::Hangup, AfterDial::Report),
+                        leg: session
+                            .map_or(Leg::OwnerDial, |session| Leg::MaskedBridge { session }),
                     })
                 }
             ),

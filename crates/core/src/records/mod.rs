@@ -2,6 +2,8 @@
 //! traffic health computed from them. Pure: the store (the account's
 //! `CallLog` object) and the clock are the edge's.
 
+pub mod alerts;
+pub mod health;
 pub mod status;
 
 use crate::records::status::{Feature, StatusEvent};
