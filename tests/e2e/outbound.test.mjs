@@ -77,10 +77,14 @@ test("a call started through the API reaches Twilio with the picked caller ID", 
   const sent = recorder.requests[0];
   assert.equal(sent.url, `/2010-04-01/Accounts/${ACCOUNT}/Calls.json`);
   assert.equal(sent.headers.authorization, BASIC);
-  assert.deepEqual(Object.fromEntries(new URLSearchParams(sent.body)), {
+  const form = new URLSearchParams(sent.body);
+  assert.deepEqual(Object.fromEntries(form), {
     To: "+14155550124", From: "+14155550112",
     Twiml: DECL + "<Response><Say>Your table is ready &amp; waiting.</Say><Hangup/></Response>",
+    // The call reports its progress, so it gets a record (tests/e2e/records.test.mjs).
+    StatusCallback: `${w.url}/voice/status?leg=api_call`, StatusCallbackMethod: "POST", StatusCallbackEvent: "completed",
   });
+  assert.deepEqual(form.getAll("StatusCallbackEvent"), ["initiated", "ringing", "answered", "completed"]);
 
   await api("POST", `/accounts/${ACCOUNT}/calls`, { to: "+14155550124", url: "https://example.com/twiml" });
   assert.equal(new URLSearchParams(recorder.requests[1].body).get("Url"), "https://example.com/twiml");
@@ -133,6 +137,7 @@ test("a voice code is spoken slowly, twice, in the callee's language", async () 
   const call = Object.fromEntries(new URLSearchParams(recorder.requests[0].body));
   assert.equal(recorder.requests[0].url, `/2010-04-01/Accounts/${ACCOUNT}/Calls.json`);
   assert.equal(call.From, "+493012345601");
+  assert.equal(call.StatusCallback, `${w.url}/voice/status?leg=verification`);
   const m = /^<\?xml version="1\.0" encoding="UTF-8"\?><Response><Say language="de-DE">Your verification code is ((?:\d, ){5}\d)\.<\/Say><Say language="de-DE">Your verification code is \1\.<\/Say><Hangup\/><\/Response>$/.exec(call.Twiml);
   assert.ok(m, call.Twiml);
   const code = m[1].replace(/, /g, "");
