@@ -57,14 +57,15 @@ impl Webhook {
 
 /// Reads and verifies a Twilio webhook, and names the one account it belongs
 /// to. The signing key is chosen by that account, so a tenant's token can
-/// only ever vouch for that tenant's requests.
-pub async fn twilio(req: &mut Request, env: &Env) -> Result<Webhook, Refusal> {
+/// only ever vouch for that tenant's requests. `seen` is the request's URL
+/// as the runtime gives it, read once by the router.
+pub async fn twilio(req: &mut Request, env: &Env, seen: &str) -> Result<Webhook, Refusal> {
     let method = req.method();
     if method != Method::Post && method != Method::Get {
         return Err(Refusal::new(405, "carrier webhooks are POST or GET"));
     }
     let body = read_body(req, MAX_BODY_BYTES).await?;
-    let url = signed_url(req, env);
+    let url = signed_url(seen, env);
     let query = RequestUrl::split(&url).query.unwrap_or("");
     let mut params = Params::parse(query).map_err(|e| Refusal::new(400, e.to_string()))?;
 
@@ -138,14 +139,13 @@ fn named(p: &Params, source: Source) -> Vec<(Source, &str)> {
 /// The URL the carrier signed. Behind a proxy or on a custom domain the
 /// worker sees another host (or `http`), so `PUBLIC_BASE_URL` names the
 /// public one. The runtime's URL text is read as it is (see `RequestUrl`).
-fn signed_url(req: &Request, env: &Env) -> String {
-    let seen = req.inner().url();
+fn signed_url(seen: &str, env: &Env) -> String {
     let base = settings::var(env, "PUBLIC_BASE_URL").unwrap_or_default();
     let base = base.trim().trim_end_matches('/');
     if base.is_empty() {
-        return seen;
+        return seen.to_string();
     }
-    let seen = RequestUrl::split(&seen);
+    let seen = RequestUrl::split(seen);
     let mut url = format!("{base}{}", seen.path);
     if let Some(q) = seen.query {
         url.push('?');
@@ -198,9 +198,10 @@ pub async fn messagebird(
     req: &mut Request,
     env: &Env,
     replay_check: bool,
+    seen: &str,
 ) -> Result<Signed, Refusal> {
     let body = read_body(req, MAX_BODY_BYTES).await?;
-    let url = signed_url(req, env);
+    let url = signed_url(seen, env);
     let token = req
         .headers()
         .get(mb::HEADER)

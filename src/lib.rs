@@ -36,8 +36,10 @@ async fn fetch(req: Request, env: Env, ctx: Context) -> Result<Response> {
     let url = req.inner().url();
     let path = RequestUrl::split(&url).path;
     match Route::from_path(path) {
-        Some(route) if route.signer() == Signer::Twilio => carrier(req, env, ctx, route).await,
-        Some(route) => messagebird(req, env, route).await,
+        Some(route) if route.signer() == Signer::Twilio => {
+            carrier(req, &url, env, ctx, route).await
+        }
+        Some(route) => messagebird(req, &url, env, route).await,
         None => match (req.method(), path) {
             (Method::Get, "/health") => health(),
             (_, "/health") => respond::plain(405, "use GET"),
@@ -56,9 +58,15 @@ fn health() -> Result<Response> {
 /// Verifies the webhook, runs the route, and answers TwiML. A refusal (bad
 /// signature, malformed or oversized body) is a plain 4xx; a failure on our
 /// side is logged and the caller still gets the fallback plan, with 200.
-async fn carrier(mut req: Request, env: Env, ctx: Context, route: Route) -> Result<Response> {
+async fn carrier(
+    mut req: Request,
+    url: &str,
+    env: Env,
+    ctx: Context,
+    route: Route,
+) -> Result<Response> {
     let mut log = Event::new(route.name());
-    let hook = match intake::twilio(&mut req, &env).await {
+    let hook = match intake::twilio(&mut req, &env, url).await {
         Ok(hook) => hook,
         Err(refusal) => return refuse(refusal, &mut log),
     };
@@ -212,11 +220,11 @@ fn masked(raw: Option<&str>) -> String {
 
 /// MessageBird's webhooks: verified by JWT; the voice one answers call-flow
 /// XML, and when our side fails the caller still hears a sentence.
-async fn messagebird(mut req: Request, env: Env, route: Route) -> Result<Response> {
+async fn messagebird(mut req: Request, url: &str, env: Env, route: Route) -> Result<Response> {
     let voice = route == Route::MessagebirdVoice;
     let mut log = Event::new(route.name());
     let retried = after_panic(&req);
-    let signed = match intake::messagebird(&mut req, &env, !retried).await {
+    let signed = match intake::messagebird(&mut req, &env, !retried, url).await {
         Ok(s) => s,
         Err(refusal) => return refuse(refusal, &mut log),
     };

@@ -5,7 +5,7 @@
 
 use crate::intake::Webhook;
 use switchboard_core::records::status::StatusEvent;
-use switchboard_core::records::{DebuggerEvent, Decided, LogOp};
+use switchboard_core::records::{DebuggerEvent, Decided, LogOp, Stored};
 use switchboard_edge::log::Event;
 use switchboard_edge::{clock, objects};
 use worker::Env;
@@ -19,8 +19,8 @@ pub enum NotStored {
     Failed(String),
 }
 
-async fn write(env: &Env, account: &str, op: &LogOp) -> Result<serde_json::Value, String> {
-    match objects::ask::<_, serde_json::Value>(env, CALL_LOG, account, op).await? {
+async fn write(env: &Env, account: &str, op: &LogOp) -> Result<Stored, String> {
+    match objects::ask::<_, Stored>(env, CALL_LOG, account, op).await? {
         (_, Ok(v)) => Ok(v),
         (status, Err(e)) => Err(format!("call log answered {status}: {e}")),
     }
@@ -37,7 +37,7 @@ pub async fn status(hook: &Webhook, env: &Env, log: &mut Event) -> Result<(), No
     let stored = write(env, hook.account.as_str(), &LogOp::Status(event))
         .await
         .map_err(NotStored::Failed)?;
-    if stored["repeat"] == true {
+    if !stored.stored {
         log.set("reason", "repeat");
     }
     Ok(())
@@ -52,7 +52,7 @@ pub async fn debugger(hook: &Webhook, env: &Env, log: &mut Event) -> Result<(), 
     let stored = write(env, hook.account.as_str(), &LogOp::Debugger(event))
         .await
         .map_err(NotStored::Failed)?;
-    if stored["stored"] == false {
+    if !stored.stored {
         log.set("reason", "repeat");
     }
     Ok(())

@@ -15,7 +15,9 @@
 use serde::Deserialize;
 use serde_json::{json, Value};
 use switchboard_core::records::status::{supersedes, StatusEvent};
-use switchboard_core::records::{cursor, parse_cursor, DebuggerEvent, Decided, ListQuery, LogOp};
+use switchboard_core::records::{
+    cursor, parse_cursor, DebuggerEvent, Decided, ListQuery, LogOp, Stored,
+};
 use switchboard_edge::objects::answer;
 use worker::{
     durable_object, DurableObject, Env, Request, Response, Result, SqlStorageValue, State,
@@ -109,6 +111,22 @@ fn opt_int<N: Into<u64> + Copy>(n: Option<N>) -> SqlStorageValue {
     n.map_or(SqlStorageValue::Null, |n| int(n.into()))
 }
 
+/// The bindings of `(time, id) < (?, ?)`: where the previous page ended.
+/// The API checked the cursor; one that still does not read is refused.
+fn after(cursor: &str) -> Result<[SqlStorageValue; 2]> {
+    let (at, id) =
+        parse_cursor(cursor).ok_or_else(|| worker::Error::RustError("bad cursor".into()))?;
+    Ok([int(at), text(id)])
+}
+
+/// The cursor of the page after `rows`: only when the page is full, from its
+/// last row's (time, id).
+fn next_cursor<R>(rows: &[R], limit: u32, key: impl Fn(&R) -> (i64, &str)) -> Option<String> {
+    let last = rows.last().filter(|_| rows.len() as u32 == limit)?;
+    let (at, id) = key(last);
+    Some(cursor(at as u64, id))
+}
+
 /// A call record as the API shows it.
 #[derive(Deserialize, serde::Serialize)]
 struct Row {
@@ -195,7 +213,7 @@ impl CallLog {
                 int(d.at_ms),
             ],
         )?;
-        Ok(json!({ "stored": true }))
+        Ok(json!(Stored { stored: true }))
     }
 
     /// Keeps the event once; moves the headline only when the event is
@@ -215,7 +233,7 @@ impl CallLog {
             )?
             .rows_written();
         if added == 0 {
-            return Ok(json!({ "stored": false, "repeat": true }));
+            return Ok(json!(Stored { stored: false }));
         }
         #[derive(Deserialize)]
         struct Shown {
@@ -250,7 +268,7 @@ impl CallLog {
                     opt_int(e.queue_time_ms),
                 ],
             )?;
-            return Ok(json!({ "stored": true }));
+            return Ok(json!(Stored { stored: true }));
         };
         let newer = supersedes(current.seq.map(|s| s as u32), e.sequence);
         // Facts only a later event carries (duration, SIP code, AMD, queue
@@ -291,7 +309,7 @@ impl CallLog {
                 text(&e.call_sid),
             ],
         )?;
-        Ok(json!({ "stored": true, "moved": newer }))
+        Ok(json!(Stored { stored: true }))
     }
 
     fn debugger(&self, e: &DebuggerEvent) -> Result<Value> {
@@ -312,7 +330,9 @@ impl CallLog {
                 ],
             )?
             .rows_written();
-        Ok(json!({ "stored": written > 0 }))
+        Ok(json!(Stored {
+            stored: written > 0,
+        }))
     }
 
     /// Newest first, `limit` at a time, from strictly after the cursor.
@@ -341,11 +361,8 @@ impl CallLog {
             args.push(int(since));
         }
         if let Some(c) = &q.cursor {
-            let (at, sid) =
-                parse_cursor(c).ok_or_else(|| worker::Error::RustError("bad cursor".into()))?;
             conditions.push("(first_ms, call_sid) < (?, ?)");
-            args.push(int(at));
-            args.push(text(sid));
+            args.extend(after(c)?);
         }
         let filter = if conditions.is_empty() {
             String::new()
@@ -362,9 +379,7 @@ impl CallLog {
                 args,
             )?
             .to_array()?;
-        let next = (rows.len() as u32 == q.limit)
-            .then(|| rows.last().map(|r| cursor(r.first_ms as u64, &r.call_sid)))
-            .flatten();
+        let next = next_cursor(&rows, q.limit, |r| (r.first_ms, &r.call_sid));
         Ok(json!({
             "calls": rows.iter().map(Row::shown).collect::<Vec<_>>(),
             "next_cursor": next,
@@ -413,10 +428,7 @@ impl CallLog {
         let mut args = Vec::new();
         let filter = match &q.cursor {
             Some(c) => {
-                let (at, sid) =
-                    parse_cursor(c).ok_or_else(|| worker::Error::RustError("bad cursor".into()))?;
-                args.push(int(at));
-                args.push(text(sid));
+                args.extend(after(c)?);
                 "WHERE (at_ms, sid) < (?, ?)"
             }
             None => "",
@@ -436,9 +448,7 @@ impl CallLog {
         let counts: Vec<Count> = sql
             .exec("SELECT code, count(*) AS count FROM debugger GROUP BY code ORDER BY count DESC, code", None)?
             .to_array()?;
-        let next = (events.len() as u32 == q.limit)
-            .then(|| events.last().map(|e| cursor(e.at_ms as u64, &e.sid)))
-            .flatten();
+        let next = next_cursor(&events, q.limit, |e| (e.at_ms, &e.sid));
         Ok(json!({ "events": events, "by_code": counts, "next_cursor": next }))
     }
 }

@@ -169,11 +169,7 @@ fn reported(cx: &Ctx<'_>, leg: &str, form: [(&str, String); 3]) -> Params {
         .or_else(|| cx.req.url().ok().map(|u| u.origin().ascii_serialization()))
         .unwrap_or_default();
     let callback = paths::rest_status_callback(&base, leg);
-    Params::from_pairs(
-        form.into_iter()
-            .map(|(k, v)| (k.to_string(), v))
-            .chain(callback.into_iter().map(|(k, v)| (k.to_string(), v))),
-    )
+    Params::from_pairs(form.into_iter().chain(callback))
 }
 
 fn calls_url(env: &Env, account: &AccountSid) -> String {

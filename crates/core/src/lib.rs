@@ -9,6 +9,7 @@
 pub mod account;
 pub mod body;
 pub mod config;
+pub mod dates;
 pub mod fallback;
 pub mod form;
 pub mod ledger;

@@ -3,6 +3,7 @@
 //! `recordingStatusCallback`) from it, so the two can never disagree.
 
 use crate::outcome::{Leg, Step};
+use crate::records::status::Feature;
 
 /// A webhook the calls worker answers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -110,7 +111,8 @@ pub const STATUS_EVENTS: &str = "initiated ringing answered completed";
 /// placed the leg in the query. Twilio signs the whole URL, query included,
 /// so what comes back there is ours, unchanged.
 pub fn status_url(leg: &Leg) -> String {
-    let mut url = format!("{}?leg={}", Route::Status.path(), leg_name(leg));
+    let feature = Feature::from(leg).as_str();
+    let mut url = format!("{}?leg={feature}", Route::Status.path());
     if let Leg::MaskedBridge { session } = leg {
         url.push_str("&session=");
         crate::form::encode_into(&mut url, session);
@@ -137,17 +139,6 @@ pub fn rest_status_callback(base: &str, leg: &str) -> Vec<(&'static str, String)
             .map(|e| ("StatusCallbackEvent", e.to_string())),
     );
     out
-}
-
-/// A leg's name, as status URLs and call records carry it.
-pub fn leg_name(leg: &Leg) -> &'static str {
-    match leg {
-        Leg::OwnerDial => "owner_dial",
-        Leg::Forward => "forward",
-        Leg::Outbound => "outbound",
-        Leg::MaskedBridge { .. } => "masked_bridge",
-        Leg::FallbackForward => "fallback_forward",
-    }
 }
 
 /// A request's URL as the runtime hands it over, taken apart without a URL

@@ -6,7 +6,8 @@ pub mod alerts;
 pub mod health;
 pub mod status;
 
-use crate::records::status::{Feature, StatusEvent};
+use crate::dates;
+use crate::records::status::StatusEvent;
 use serde::{Deserialize, Serialize};
 
 /// What we decided for an inbound call, written when we answer it: the
@@ -65,8 +66,8 @@ impl DebuggerEvent {
         }
         let at_ms = match params.get("Timestamp").filter(|t| !t.is_empty()) {
             // The Debugger writes ISO 8601 (`2026-11-21T22:00:05Z`) or RFC 2822.
-            Some(t) => iso8601_ms(t)
-                .or_else(|| status::rfc2822_ms(t))
+            Some(t) => dates::iso8601_ms(t)
+                .or_else(|| dates::rfc2822_ms(t))
                 .ok_or("debugger Timestamp unreadable")?,
             None => now_ms,
         };
@@ -79,20 +80,6 @@ impl DebuggerEvent {
             at_ms,
         })
     }
-}
-
-/// `YYYY-MM-DDTHH:MM:SS[.fff]Z` in milliseconds since the epoch.
-fn iso8601_ms(t: &str) -> Option<u64> {
-    let t = t.strip_suffix('Z')?;
-    let (date, time) = t.split_once('T')?;
-    let mut d = date.split('-');
-    let (y, m, day) = (d.next()?, d.next()?, d.next()?);
-    let months = [
-        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-    ];
-    let month = months.get(m.parse::<usize>().ok()?.checked_sub(1)?)?;
-    let time = time.split('.').next()?;
-    status::rfc2822_ms(&format!("{day} {month} {y} {time} +0000"))
 }
 
 /// A page of newest-first results: what to filter on, and where the last
@@ -128,6 +115,14 @@ pub fn parse_cursor(c: &str) -> Option<(u64, &str)> {
     Some((at.parse().ok()?, id)).filter(|_| ok)
 }
 
+/// The call log's answer to a write: `stored` is false for a report it
+/// already had (the same status event, the same Debugger Sid), which
+/// changed nothing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Stored {
+    pub stored: bool,
+}
+
 /// What the account's call log is asked.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "op", rename_all = "snake_case")]
@@ -138,22 +133,6 @@ pub enum LogOp {
     List(ListQuery),
     Get { call_sid: String },
     DebuggerList(ListQuery),
-}
-
-/// Features as the API names them, for filters and usage.
-pub fn feature_names() -> impl Iterator<Item = &'static str> {
-    [
-        Feature::Inbound,
-        Feature::OwnerDial,
-        Feature::Forward,
-        Feature::Outbound,
-        Feature::MaskedBridge,
-        Feature::FallbackForward,
-        Feature::ApiCall,
-        Feature::Verification,
-    ]
-    .into_iter()
-    .map(Feature::as_str)
 }
 
 #[cfg(test)]
@@ -180,7 +159,7 @@ mod tests {
         assert_eq!(e.resource_sid.as_deref(), Some("CA1"));
         assert_eq!(
             e.at_ms,
-            status::rfc2822_ms("21 Nov 2026 22:00:05 +0000").unwrap()
+            dates::rfc2822_ms("21 Nov 2026 22:00:05 +0000").unwrap()
         );
         assert_eq!(e.more_info, "https://www.twilio.com/docs/errors/11200");
         let bad = Params::from_pairs([("Sid", "NO1"), ("Payload", r#"{"error_code":"<x>"}"#)]);

@@ -7,7 +7,9 @@
 //! duration, SIP code) follows the highest number seen, whatever the order
 //! of arrival.
 
+use crate::dates;
 use crate::form::Params;
+use crate::outcome::Leg;
 use serde::{Deserialize, Serialize};
 
 /// A call's status, as Twilio names them.
@@ -69,7 +71,7 @@ impl CallStatus {
 }
 
 /// What placed a call, as its record names it. The legs we dial name
-/// themselves in their status URL (`paths::leg_name`); REST calls and
+/// themselves in their status URL (`paths::status_url`); REST calls and
 /// verification calls likewise; an inbound call reported by the number's
 /// own status callback has no leg and is `Inbound`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -116,10 +118,18 @@ impl Feature {
             Feature::Verification => "verification",
         }
     }
+}
 
-    /// A call we placed (an outgoing leg): what traffic health is about.
-    pub fn places_calls(self) -> bool {
-        self != Feature::Inbound
+/// The feature a dialled leg names in its status URL.
+impl From<&Leg> for Feature {
+    fn from(leg: &Leg) -> Feature {
+        match leg {
+            Leg::OwnerDial => Feature::OwnerDial,
+            Leg::Forward => Feature::Forward,
+            Leg::Outbound => Feature::Outbound,
+            Leg::MaskedBridge { .. } => Feature::MaskedBridge,
+            Leg::FallbackForward => Feature::FallbackForward,
+        }
     }
 }
 
@@ -208,7 +218,7 @@ impl StatusEvent {
             // A callback without a sequence is older than any with one.
             sequence: small(number("SequenceNumber")?, "SequenceNumber")?.unwrap_or(0),
             at_ms: match params.get("Timestamp").filter(|v| !v.is_empty()) {
-                Some(t) => rfc2822_ms(t).ok_or(StatusError::Bad("Timestamp"))?,
+                Some(t) => dates::rfc2822_ms(t).ok_or(StatusError::Bad("Timestamp"))?,
                 None => now_ms,
             },
             duration_secs: small(number("CallDuration")?, "CallDuration")?,
@@ -235,63 +245,6 @@ impl StatusEvent {
 /// record never goes backwards.
 pub fn supersedes(shown: Option<u32>, event: u32) -> bool {
     shown.is_none_or(|s| event > s)
-}
-
-/// Milliseconds since the epoch of an RFC 2822 date as Twilio writes it
-/// (`Tue, 21 Nov 2026 22:00:00 +0000`); the weekday is optional.
-pub fn rfc2822_ms(text: &str) -> Option<u64> {
-    let text = text.trim();
-    let text = text.split_once(',').map_or(text, |(_, rest)| rest).trim();
-    let mut parts = text.split_ascii_whitespace();
-    let day: u32 = parts.next()?.parse().ok()?;
-    let month = match parts.next()? {
-        "Jan" => 1,
-        "Feb" => 2,
-        "Mar" => 3,
-        "Apr" => 4,
-        "May" => 5,
-        "Jun" => 6,
-        "Jul" => 7,
-        "Aug" => 8,
-        "Sep" => 9,
-        "Oct" => 10,
-        "Nov" => 11,
-        "Dec" => 12,
-        _ => return None,
-    };
-    let year: i64 = parts.next()?.parse().ok()?;
-    let mut hms = parts.next()?.split(':');
-    let (h, m): (i64, i64) = (hms.next()?.parse().ok()?, hms.next()?.parse().ok()?);
-    let s: i64 = hms.next().map_or(Some(0), |s| s.parse().ok())?;
-    let zone = parts.next().unwrap_or("+0000");
-    let offset_min = match zone {
-        "GMT" | "UT" | "UTC" | "Z" => 0,
-        z if z.len() == 5 && (z.starts_with('+') || z.starts_with('-')) => {
-            let hh: i64 = z[1..3].parse().ok()?;
-            let mm: i64 = z[3..5].parse().ok()?;
-            let sign = if z.starts_with('-') { -1 } else { 1 };
-            sign * (hh * 60 + mm)
-        }
-        _ => return None,
-    };
-    if !(1..=31).contains(&day) || h > 23 || m > 59 || s > 60 || parts.next().is_some() {
-        return None;
-    }
-    let days = days_from_civil(year, month, day);
-    let secs = days * 86_400 + h * 3600 + m * 60 + s - offset_min * 60;
-    u64::try_from(secs).ok().map(|s| s * 1000)
-}
-
-/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's
-/// algorithm).
-fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let m = m as i64;
-    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + d as i64 - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
 }
 
 #[cfg(test)]
@@ -373,40 +326,8 @@ mod tests {
     }
 
     #[test]
-    fn twilio_dates_read_in_any_zone() {
-        assert_eq!(rfc2822_ms("Thu, 01 Jan 1970 00:00:00 +0000"), Some(0));
-        assert_eq!(
-            rfc2822_ms("Mon, 16 Aug 2010 03:45:01 +0000"),
-            Some(1_281_930_301_000)
-        );
-        assert_eq!(
-            rfc2822_ms("29 Feb 2028 12:00:00 GMT"),
-            Some(1_835_438_400_000)
-        );
-        assert_eq!(
-            rfc2822_ms("Sat, 21 Nov 2026 17:00:05 -0500"),
-            rfc2822_ms("Sat, 21 Nov 2026 22:00:05 +0000")
-        );
-        assert_eq!(
-            rfc2822_ms("Sat, 21 Nov 2026 22:00 +0000").map(|m| m % 60_000),
-            Some(0)
-        );
-        for bad in [
-            "",
-            "21 Nov",
-            "Sat, 32 Nov 2026 22:00:05 +0000",
-            "21 Foo 2026 22:00:05 +0000",
-            "21 Nov 2026 24:00:00 +0000",
-            "21 Nov 2026 22:00:05 +00",
-        ] {
-            assert_eq!(rfc2822_ms(bad), None, "{bad}");
-        }
-    }
-
-    #[test]
-    fn every_leg_name_is_a_feature() {
-        use crate::outcome::Leg;
-        use crate::paths::leg_name;
+    fn every_leg_s_status_url_reads_back_as_its_feature() {
+        use crate::paths::status_url;
         for leg in [
             Leg::OwnerDial,
             Leg::Forward,
@@ -416,8 +337,15 @@ mod tests {
             },
             Leg::FallbackForward,
         ] {
-            let name = leg_name(&leg);
+            let url = status_url(&leg);
+            let query = url.split_once('?').unwrap().1;
+            let p = Params::parse(&format!("{query}&CallSid=CA1&CallStatus=ringing")).unwrap();
+            let name = Feature::from(&leg).as_str();
             assert_eq!(Feature::parse(name).map(Feature::as_str), Some(name));
+            assert_eq!(
+                StatusEvent::read(&p, 0).unwrap().feature,
+                Feature::from(&leg)
+            );
         }
     }
 }

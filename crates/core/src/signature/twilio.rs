@@ -6,6 +6,7 @@
 //! (by `AccountSid` or shared-key id) is the edge's business.
 
 use crate::form::Params;
+use crate::paths::RequestUrl;
 use base64::{engine::general_purpose::STANDARD, Engine};
 use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
@@ -198,8 +199,7 @@ fn sorted_pairs(params: Option<&Params>) -> Vec<(&str, &str)> {
 }
 
 fn check_body_hash(url: &str, body: &[u8]) -> Result<(), SignatureError> {
-    let query = url.split_once('?').map(|(_, q)| q).unwrap_or("");
-    let query = query.split('#').next().unwrap_or("");
+    let query = RequestUrl::split(url).query.unwrap_or("");
     let claimed = Params::parse(query)
         .ok()
         .and_then(|p| p.get("bodySHA256").map(str::to_string))
