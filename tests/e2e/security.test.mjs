@@ -3,6 +3,7 @@
 // own valid token, against another tenant's data or money.
 import { test, before, after, beforeEach } from "node:test";
 import assert from "node:assert/strict";
+import http from "node:http";
 import { startWorker, SECRETS } from "./lib/harness.mjs";
 import { startRecorder } from "./lib/recorder.mjs";
 import { post, callParams, encode, sign } from "../../scripts/twilio.mjs";
@@ -284,6 +285,48 @@ test("a 64 KiB webhook cap holds without Content-Length; API bodies have theirs"
   const cards = Array.from({ length: 5001 }, (_, i) => `BEGIN:VCARD\nVERSION:3.0\nTEL:+1212555${String(i).padStart(4, "0")}\nEND:VCARD`).join("\n");
   a = await api("POST", `/accounts/${A1}/lines/${ADA_LINE}/address-book`, cards);
   assert.deepEqual(a, { status: 422, body: { error: "the file has 5001 numbers; an address book takes at most 5000", code: "invalid" } });
+  assert.deepEqual(await w.snapshot(), before);
+});
+
+// One request over a keep-alive agent with a single socket, so a reset
+// shows as an error and a kept connection as `reused`.
+function send(agent, url, { method = "POST", headers = {}, chunks = [] }) {
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, { method, agent, headers }, (res) => {
+      let body = "";
+      res.setEncoding("utf8").on("data", (d) => (body += d));
+      res.on("end", () => resolve({ status: res.statusCode, body, reused: req.reusedSocket }));
+    });
+    req.on("error", reject);
+    for (const c of chunks) req.write(c);
+    req.end();
+  });
+}
+
+test("an oversized body gets its 413, not a reset, and the connection stays usable", async () => {
+  const before = await w.snapshot();
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  try {
+    // 1 MiB streamed (chunked) at a webhook whose cap is 64 KiB.
+    const url = `${w.url}/voice/incoming`;
+    const params = callParams({ Padding: "x".repeat(1024 * 1024) });
+    const body = encode(params);
+    const chunks = [];
+    for (let i = 0; i < body.length; i += 4096) chunks.push(body.slice(i, i + 4096));
+    const headers = { "Content-Type": "application/x-www-form-urlencoded", "X-Twilio-Signature": sign(url, params, T1) };
+    let r = await send(agent, url, { headers, chunks });
+    assert.deepEqual([r.status, r.body, r.reused], [413, "request body over 64 KiB\n", false]);
+    // 1.1 MB declared at an API route whose cap is 1 MiB, on the same socket.
+    const big = JSON.stringify({ owner: { targets: [{ client: "x".repeat(1100 * 1024) }] } });
+    r = await send(agent, `${w.url}/api/v1/accounts/${A1}/lines/${ADA_LINE}`, {
+      method: "PUT",
+      headers: { Authorization: `Bearer ${SECRETS.ADMIN_TOKEN}`, "Content-Type": "application/json", "Content-Length": Buffer.byteLength(big) },
+      chunks: [big],
+    });
+    assert.deepEqual([r.status, JSON.parse(r.body).code, r.reused], [413, "too_large", true]);
+    r = await send(agent, `${w.url}/health`, { method: "GET" });
+    assert.deepEqual([r.status, r.reused], [200, true]);
+  } finally { agent.destroy(); }
   assert.deepEqual(await w.snapshot(), before);
 });
 

@@ -36,10 +36,18 @@ impl std::fmt::Display for Unread {
     }
 }
 
+/// How much of an oversized body is read and thrown away before refusing it.
+/// A server that answers and closes while the client is still sending makes
+/// the client's socket reset, and many clients (Node's fetch among them)
+/// then report the reset, not our 413. Reading the rest first (one chunk
+/// held at a time) lets the answer through; past this much the sender gets
+/// the reset it asked for.
+const DRAIN_BYTES: usize = 8 * 1024 * 1024;
+
 /// The body, refused over `cap` bytes. A declared length over the cap is
-/// refused before reading; a body without one (chunked) is read as a stream
-/// and cut off as soon as it passes the cap, so it never sits in memory
-/// whole. A GET has none.
+/// refused without keeping any of it; a body without one (chunked) is read
+/// as a stream and stops being kept as soon as it passes the cap, so it
+/// never sits in memory whole. A GET has none.
 pub async fn read_body(req: &mut Request, cap: usize) -> Result<Vec<u8>, Unread> {
     let declared = req
         .headers()
@@ -47,9 +55,6 @@ pub async fn read_body(req: &mut Request, cap: usize) -> Result<Vec<u8>, Unread>
         .ok()
         .flatten()
         .and_then(|v| v.parse::<usize>().ok());
-    if declared.is_some_and(|n| n > cap) {
-        return Err(too_large(cap));
-    }
     if req.method() == Method::Get {
         return Ok(Vec::new());
     }
@@ -58,22 +63,46 @@ pub async fn read_body(req: &mut Request, cap: usize) -> Result<Vec<u8>, Unread>
         return Ok(Vec::new());
     };
     let reader: JsValue = call(&stream, "getReader", &[]).map_err(unreadable)?;
+    if declared.is_some_and(|n| n > cap) {
+        drain(&reader, 0).await;
+        return Err(too_large(cap));
+    }
     let mut body = Vec::new();
-    loop {
-        let promise: js_sys::Promise = call(&reader, "read", &[]).map_err(unreadable)?.into();
-        let chunk = JsFuture::from(promise).await.map_err(unreadable)?;
-        let done = Reflect::get(&chunk, &"done".into()).map_err(unreadable)?;
-        if done.is_truthy() {
-            return Ok(body);
-        }
-        let value = Reflect::get(&chunk, &"value".into()).map_err(unreadable)?;
-        let bytes = js_sys::Uint8Array::new(&value);
+    while let Some(bytes) = next_chunk(&reader).await.map_err(unreadable)? {
         if body.len() + bytes.length() as usize > cap {
-            let _ = call(&reader, "cancel", &[]);
+            drain(&reader, body.len() + bytes.length() as usize).await;
             return Err(too_large(cap));
         }
         body.extend_from_slice(&bytes.to_vec());
     }
+    Ok(body)
+}
+
+/// The stream's next chunk, or `None` at its end.
+async fn next_chunk(reader: &JsValue) -> Result<Option<js_sys::Uint8Array>, JsValue> {
+    let promise: js_sys::Promise = call(reader, "read", &[])?.into();
+    let chunk = JsFuture::from(promise).await?;
+    if Reflect::get(&chunk, &"done".into())?.is_truthy() {
+        return Ok(None);
+    }
+    Ok(Some(js_sys::Uint8Array::new(&Reflect::get(
+        &chunk,
+        &"value".into(),
+    )?)))
+}
+
+/// Reads and drops the rest of a refused body, up to [`DRAIN_BYTES`] in
+/// all, then cancels the stream. Errors end it quietly: the refusal stands
+/// either way.
+async fn drain(reader: &JsValue, mut seen: usize) {
+    while seen <= DRAIN_BYTES {
+        match next_chunk(reader).await {
+            Ok(Some(bytes)) => seen += bytes.length() as usize,
+            Ok(None) => return,
+            Err(_) => break,
+        }
+    }
+    let _ = call(reader, "cancel", &[]);
 }
 
 fn call(target: &JsValue, method: &str, args: &[JsValue]) -> Result<JsValue, JsValue> {
