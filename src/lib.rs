@@ -16,7 +16,6 @@
 mod fallback;
 mod intake;
 mod masking;
-mod notify;
 mod outbound;
 mod records;
 mod screen;

@@ -4,7 +4,6 @@
 //! the outcome. `Ok(None)` means "no such line": the deployment's default.
 
 use crate::intake::Webhook;
-use crate::notify;
 use switchboard_core::account::AccountSid;
 use switchboard_core::config::LineConfig;
 use switchboard_core::outcome::{Outcome, Prompt};
@@ -13,6 +12,7 @@ use switchboard_core::screening::{self, Call, Context, Decision, Facts};
 use switchboard_core::voicemail::Message;
 use switchboard_edge::facts::{context, facts, Inbound};
 use switchboard_edge::log::Event;
+use switchboard_edge::notify;
 use switchboard_edge::{clock, settings, store, KV_BINDING};
 use worker::{kv::KvStore, Env};
 
@@ -130,13 +130,17 @@ pub async fn recorded(hook: &Webhook, env: &Env, log: &mut Event) -> Answer {
                     .unwrap_or_default(),
                 ..fresh
             };
-            store::put_json(&kv, &key, &message).await.map_err(err)?;
+            store::put_voicemail(&kv, &key, &message)
+                .await
+                .map_err(err)?;
             message
         }
     };
     if let Some(line) = &line {
         if deliver(env, &call.account, &mut message, line, log).await {
-            store::put_json(&kv, &key, &message).await.map_err(err)?;
+            store::put_voicemail(&kv, &key, &message)
+                .await
+                .map_err(err)?;
         }
     }
     let voice = line.as_ref().and_then(|l| l.voice.as_deref());
@@ -174,7 +178,9 @@ pub async fn recording_ready(
         .map_err(err)?
     {
         if deliver(env, account, &mut message, &line, log).await {
-            store::put_json(&kv, &key, &message).await.map_err(err)?;
+            store::put_voicemail(&kv, &key, &message)
+                .await
+                .map_err(err)?;
         }
     }
     Ok(done)

@@ -10,20 +10,42 @@
 //!   code…) following the highest `SequenceNumber` seen;
 //! - `events`: every status event once, by (CallSid, SequenceNumber), so a
 //!   retried callback changes nothing;
-//! - `debugger`: Debugger events, once by Sid.
+//! - `debugger`: Debugger events, once by Sid;
+//! - `alerts`: every alert the scheduled watch raised, until delivered and
+//!   past retention;
+//! - `meta`: what the watch must remember between runs (which conditions
+//!   are in breach, which error codes and low pools were announced), and
+//!   whether the account is in the deployment's registry.
 
-use serde::Deserialize;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
+use std::cell::Cell;
+use std::collections::{BTreeMap, BTreeSet};
+use switchboard_core::records::alerts::{new_error_codes, transitions, Alert, Watched};
+use switchboard_core::records::health::{evaluate, rank, Health, Sample, Thresholds};
 use switchboard_core::records::status::{supersedes, StatusEvent};
+use switchboard_core::records::watch::pool_transitions;
 use switchboard_core::records::{
-    cursor, parse_cursor, DebuggerEvent, Decided, ListQuery, LogOp, Stored,
+    cursor, parse_cursor, DebuggerEvent, Decided, HealthQuery, ListQuery, LogOp, Stored,
+    UsageQuery, WatchRun, WINDOWS,
 };
 use switchboard_edge::objects::answer;
 use worker::{
-    durable_object, DurableObject, Env, Request, Response, Result, SqlStorageValue, State,
+    durable_object, DurableObject, Env, Request, Response, Result, SqlStorage, SqlStorageValue,
+    State,
 };
 
 pub const BINDING: &str = "CALL_LOG";
+
+/// The deployment's list of accounts that have a call log, for the
+/// scheduled watch to visit: `calllog:<AccountSid>` in KV, written once by
+/// the object itself on its first write.
+pub const REGISTRY_PREFIX: &str = "calllog:";
+
+/// How long the watch may take to deliver an alert it was handed before
+/// another run may hand it out again.
+const LEASE_MS: u64 = 120_000;
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS calls (
@@ -65,28 +87,65 @@ CREATE TABLE IF NOT EXISTS debugger (
   at_ms INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS debugger_newest ON debugger (at_ms DESC, sid DESC);
+CREATE TABLE IF NOT EXISTS alerts (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  at_ms INTEGER NOT NULL,
+  body TEXT NOT NULL,
+  delivered_ms INTEGER,
+  leased_ms INTEGER
+);
+CREATE TABLE IF NOT EXISTS meta (
+  k TEXT PRIMARY KEY,
+  v TEXT NOT NULL
+);
 ";
+
+/// A leg we placed that has ended: what traffic health counts.
+const ENDED: &str = "feature <> 'inbound' \
+    AND status IN ('completed', 'busy', 'no-answer', 'failed', 'canceled')";
+/// Of those, answered: completed with talk time.
+const ANSWERED: &str = "(status = 'completed' AND duration > 0)";
 
 #[durable_object]
 pub struct CallLog {
     state: State,
+    env: Env,
+    /// Set once this object knows it is in the registry: after that a
+    /// write costs no registry check at all.
+    registered: Cell<bool>,
 }
 
 impl DurableObject for CallLog {
-    fn new(state: State, _env: Env) -> Self {
+    fn new(state: State, env: Env) -> Self {
         // Every statement is idempotent: the schema is as cheap to ensure on
         // each start as to check for.
         if let Err(e) = state.storage().sql().exec(SCHEMA, None) {
             worker::console_error!("call log schema: {e}");
         }
-        CallLog { state }
+        CallLog {
+            state,
+            env,
+            registered: Cell::new(false),
+        }
     }
 
     async fn fetch(&self, mut req: Request) -> Result<Response> {
+        // The object's name (the account) is the request's path: `ask`
+        // puts it there.
+        let account = req.path().trim_start_matches('/').to_string();
         let op: LogOp = match req.json().await {
             Ok(op) => op,
             Err(e) => return answer(400, &json!({ "error": e.to_string() })),
         };
+        let writes = matches!(
+            op,
+            LogOp::Decided(_) | LogOp::Status(_) | LogOp::Debugger(_)
+        );
+        if writes && !self.registered.get() {
+            if let Err(e) = self.register(&account).await {
+                return answer(500, &json!({ "error": format!("registry: {e}") }));
+            }
+        }
         match self.apply(op) {
             Ok(reply) => answer(200, &reply),
             Err(e) => answer(500, &json!({ "error": e.to_string() })),
@@ -188,7 +247,37 @@ impl CallLog {
             LogOp::List(q) => self.list(&q),
             LogOp::Get { call_sid } => self.get(&call_sid),
             LogOp::DebuggerList(q) => self.debugger_list(&q),
+            LogOp::Health(q) => self.health(&q),
+            LogOp::Usage(q) => self.usage(&q),
+            LogOp::Watch(run) => self.watch(&run),
+            LogOp::Settled {
+                delivered,
+                failed,
+                now_ms,
+            } => self.settled(&delivered, &failed, now_ms),
+            LogOp::Alerts(q) => self.alerts(&q),
         }
+    }
+
+    /// Puts the account in the deployment's registry, once in the object's
+    /// life: the flag in `meta` survives restarts, the one in memory saves
+    /// the read.
+    async fn register(&self, account: &str) -> Result<()> {
+        let sql = self.state.storage().sql();
+        if get_meta::<bool>(&sql, "registered")?.unwrap_or(false) {
+            self.registered.set(true);
+            return Ok(());
+        }
+        if account.is_empty() {
+            return Err(worker::Error::RustError("the object has no name".into()));
+        }
+        let kv = self.env.kv(switchboard_edge::KV_BINDING)?;
+        kv.put(&format!("{REGISTRY_PREFIX}{account}"), "")?
+            .execute()
+            .await?;
+        set_meta(&sql, "registered", &true)?;
+        self.registered.set(true);
+        Ok(())
     }
 
     /// The decision comes first (we answer before any status) or, when a
@@ -450,5 +539,463 @@ impl CallLog {
             .to_array()?;
         let next = next_cursor(&events, q.limit, |e| (e.at_ms, &e.sid));
         Ok(json!({ "events": events, "by_code": counts, "next_cursor": next }))
+    }
+}
+
+/// What the watch remembers between runs, as JSON under a name.
+fn get_meta<T: DeserializeOwned>(sql: &SqlStorage, k: &str) -> Result<Option<T>> {
+    #[derive(Deserialize)]
+    struct Meta {
+        v: String,
+    }
+    let rows: Vec<Meta> = sql
+        .exec("SELECT v FROM meta WHERE k = ?", vec![text(k)])?
+        .to_array()?;
+    rows.first()
+        .map(|m| serde_json::from_str(&m.v).map_err(|e| worker::Error::RustError(e.to_string())))
+        .transpose()
+}
+
+fn set_meta<T: Serialize>(sql: &SqlStorage, k: &str, v: &T) -> Result<()> {
+    let v = serde_json::to_string(v).map_err(|e| worker::Error::RustError(e.to_string()))?;
+    sql.exec(
+        "INSERT INTO meta (k, v) VALUES (?, ?) ON CONFLICT (k) DO UPDATE SET v = excluded.v",
+        vec![text(k), text(&v)],
+    )?;
+    Ok(())
+}
+
+/// One window's samples: the account's, and each placing number's.
+struct Samples {
+    account: Sample,
+    numbers: BTreeMap<String, Sample>,
+}
+
+impl Samples {
+    /// The sample of a query's `scope` column: `''` is the account's. A
+    /// number that placed no ended call has none (an inbound-only line is
+    /// not judged).
+    fn at(&mut self, scope: &str) -> Option<&mut Sample> {
+        if scope.is_empty() {
+            Some(&mut self.account)
+        } else {
+            self.numbers.get_mut(scope)
+        }
+    }
+}
+
+/// One window judged: its name, the account's health, each placing number's.
+type Judged = (&'static str, Health, Vec<(String, Health)>);
+
+/// A count per scope (a placing number, or `''` for the account).
+#[derive(Deserialize)]
+struct Counted {
+    scope: String,
+    calls: i64,
+    answered: i64,
+    talk: i64,
+    s12: i64,
+    s6: i64,
+}
+
+#[derive(Deserialize)]
+struct Keyed {
+    scope: String,
+    key: String,
+    n: i64,
+}
+
+#[derive(Deserialize)]
+struct Ranked {
+    scope: String,
+    q: i64,
+    rn: i64,
+    n: i64,
+}
+
+impl CallLog {
+    /// Counts one window into samples, in SQL next to the data: a handful
+    /// of grouped scans whatever the number of calls, never the rows
+    /// themselves. Each query runs twice, grouped by placing number and
+    /// over the whole account, so the account's figures are counted, not
+    /// summed from the numbers' (its top destination and percentiles are
+    /// not sums).
+    fn samples(&self, since_ms: u64) -> Result<Samples> {
+        let sql = self.state.storage().sql();
+        let since = || vec![int(since_ms)];
+        let mut account = Sample::default();
+        let mut numbers: BTreeMap<String, Sample> = BTreeMap::new();
+        // `scope` is the placing number, or '' for the account as a whole.
+        for (scope, group) in [("from_n", "GROUP BY from_n"), ("''", "")] {
+            let counted: Vec<Counted> = sql
+                .exec(
+                    &format!(
+                        "SELECT {scope} AS scope, count(*) AS calls,
+                           coalesce(sum({ANSWERED}), 0) AS answered,
+                           coalesce(sum(CASE WHEN {ANSWERED} THEN duration END), 0) AS talk,
+                           coalesce(sum({ANSWERED} AND duration <= 12), 0) AS s12,
+                           coalesce(sum({ANSWERED} AND duration <= 6), 0) AS s6
+                         FROM calls WHERE first_ms >= ? AND {ENDED} {group}"
+                    ),
+                    since(),
+                )?
+                .to_array()?;
+            for c in counted.into_iter().filter(|c| c.calls > 0) {
+                let s = Sample {
+                    calls: c.calls as u64,
+                    answered: c.answered as u64,
+                    talk_secs: c.talk as u64,
+                    short_12: c.s12 as u64,
+                    short_6: c.s6 as u64,
+                    ..Sample::default()
+                };
+                if group.is_empty() {
+                    account = s;
+                } else {
+                    numbers.insert(c.scope, s);
+                }
+            }
+        }
+        let mut samples = Samples { account, numbers };
+        for group in ["from_n, ", ""] {
+            let scope = if group.is_empty() { "''" } else { "from_n" };
+            let failed: Vec<Keyed> = sql
+                .exec(
+                    &format!(
+                        "SELECT {scope} AS scope, CAST(coalesce(sip_code, 0) AS TEXT) AS key, count(*) AS n
+                         FROM calls WHERE first_ms >= ? AND {ENDED} AND NOT {ANSWERED}
+                         GROUP BY {group}key"
+                    ),
+                    since(),
+                )?
+                .to_array()?;
+            for k in failed {
+                if let Some(s) = samples.at(&k.scope) {
+                    s.failed_by_sip
+                        .push((k.key.parse().unwrap_or(0), k.n as u64));
+                }
+            }
+            // The most-called destination per scope: the first of each
+            // partition by count, then destination (a tie picks the same one
+            // every time).
+            let partition = if group.is_empty() {
+                ""
+            } else {
+                "PARTITION BY from_n"
+            };
+            let top: Vec<Keyed> = sql
+                .exec(
+                    &format!(
+                        "SELECT scope, key, n FROM (
+                           SELECT {scope} AS scope, to_n AS key, count(*) AS n,
+                             row_number() OVER ({partition} ORDER BY count(*) DESC, to_n) AS rn
+                           FROM calls WHERE first_ms >= ? AND {ENDED} GROUP BY {group}to_n)
+                         WHERE rn = 1"
+                    ),
+                    since(),
+                )?
+                .to_array()?;
+            for k in top {
+                if let Some(s) = samples.at(&k.scope) {
+                    s.top_destination = Some((k.key, k.n as u64));
+                }
+            }
+            // Inbound calls' attestation, by the number they came in on.
+            let to_scope = if group.is_empty() { "''" } else { "to_n" };
+            let to_group = if group.is_empty() { "" } else { "to_n, " };
+            let attested: Vec<Keyed> = sql
+                .exec(
+                    &format!(
+                        "SELECT {to_scope} AS scope, coalesce(stir, '') AS key, count(*) AS n
+                         FROM calls WHERE first_ms >= ? AND feature = 'inbound'
+                         GROUP BY {to_group}key"
+                    ),
+                    since(),
+                )?
+                .to_array()?;
+            for k in attested {
+                if let Some(s) = samples.at(&k.scope) {
+                    s.attestation.push((k.key, k.n as u64));
+                }
+            }
+            // QueueTime p50 and p95 by nearest rank (`health::rank`): only
+            // the two rows of those ranks leave SQLite.
+            let ranked: Vec<Ranked> = sql
+                .exec(
+                    &format!(
+                        "SELECT scope, q, rn, n FROM (
+                           SELECT {scope} AS scope, queue_ms AS q,
+                             row_number() OVER ({partition} ORDER BY queue_ms) AS rn,
+                             count(*) OVER ({partition}) AS n
+                           FROM calls WHERE first_ms >= ? AND feature <> 'inbound' AND queue_ms IS NOT NULL)
+                         WHERE rn = max(1, (50 * n + 99) / 100) OR rn = max(1, (95 * n + 99) / 100)"
+                    ),
+                    since(),
+                )?
+                .to_array()?;
+            for r in ranked {
+                if let Some(s) = samples.at(&r.scope) {
+                    let (rn, n) = (r.rn as u64, r.n as u64);
+                    if rn == rank(50, n) {
+                        s.queue_p50_ms = Some(r.q as u64);
+                    }
+                    if rn == rank(95, n) {
+                        s.queue_p95_ms = Some(r.q as u64);
+                    }
+                }
+            }
+        }
+        Ok(samples)
+    }
+
+    /// Both windows, judged.
+    fn judged(&self, now_ms: u64, t: &Thresholds) -> Result<Vec<Judged>> {
+        WINDOWS
+            .iter()
+            .map(|(name, span)| {
+                let s = self.samples(now_ms.saturating_sub(*span))?;
+                let numbers = s
+                    .numbers
+                    .iter()
+                    .map(|(n, sample)| (n.clone(), evaluate(sample, t)))
+                    .collect();
+                Ok((*name, evaluate(&s.account, t), numbers))
+            })
+            .collect()
+    }
+
+    fn health(&self, q: &HealthQuery) -> Result<Value> {
+        let windows: Vec<Value> = self
+            .judged(q.now_ms, &q.thresholds)?
+            .into_iter()
+            .map(|(window, account, numbers)| {
+                json!({
+                    "window": window,
+                    "account": account,
+                    "numbers": numbers.into_iter().map(|(n, h)| {
+                        let mut v = json!(h);
+                        v["number"] = json!(n);
+                        v
+                    }).collect::<Vec<_>>(),
+                })
+            })
+            .collect();
+        Ok(json!({ "now_ms": q.now_ms, "thresholds": q.thresholds, "windows": windows }))
+    }
+
+    /// Calls and minutes over the span, by direction and feature. Minutes
+    /// are per call, rounded up, the way Twilio bills a leg.
+    fn usage(&self, q: &UsageQuery) -> Result<Value> {
+        #[derive(Deserialize, Serialize)]
+        struct Use {
+            direction: String,
+            feature: String,
+            calls: i64,
+            seconds: i64,
+            minutes: i64,
+        }
+        let rows: Vec<Use> = self
+            .state
+            .storage()
+            .sql()
+            .exec(
+                "SELECT direction, feature, count(*) AS calls,
+                   coalesce(sum(duration), 0) AS seconds,
+                   coalesce(sum((duration + 59) / 60), 0) AS minutes
+                 FROM calls WHERE first_ms >= ? AND first_ms < ?
+                 GROUP BY direction, feature ORDER BY direction, feature",
+                vec![int(q.from_ms), int(q.to_ms)],
+            )?
+            .to_array()?;
+        let total = |f: fn(&Use) -> i64| rows.iter().map(f).sum::<i64>();
+        Ok(json!({
+            "from_ms": q.from_ms,
+            "to_ms": q.to_ms,
+            "calls": total(|u| u.calls),
+            "minutes": total(|u| u.minutes),
+            "seconds": total(|u| u.seconds),
+            "by_direction_and_feature": rows,
+        }))
+    }
+
+    /// One scheduled run (`WatchRun`): prune, judge, compare with what the
+    /// last run left, keep the alerts, and hand out every undelivered one
+    /// under a lease. All in one call to the object, so two runs that
+    /// overlap are serialised here and cannot raise the same alert twice.
+    fn watch(&self, run: &WatchRun) -> Result<Value> {
+        let sql = self.state.storage().sql();
+        let cutoff = run.now_ms.saturating_sub(run.retention_ms);
+        let pruned_calls = {
+            sql.exec(
+                "DELETE FROM events WHERE call_sid IN (SELECT call_sid FROM calls WHERE first_ms < ?)",
+                vec![int(cutoff)],
+            )?;
+            sql.exec("DELETE FROM calls WHERE first_ms < ?", vec![int(cutoff)])?
+                .rows_written()
+        };
+        let pruned_debugger = sql
+            .exec("DELETE FROM debugger WHERE at_ms < ?", vec![int(cutoff)])?
+            .rows_written();
+        sql.exec(
+            "DELETE FROM alerts WHERE at_ms < ? AND delivered_ms IS NOT NULL",
+            vec![int(cutoff)],
+        )?;
+
+        let mut now = Vec::new();
+        for (window, account, numbers) in self.judged(run.now_ms, &run.thresholds)? {
+            let watched = |scope: String| Watched {
+                scope,
+                window: window.to_string(),
+            };
+            now.push((watched("account".into()), account));
+            now.extend(numbers.into_iter().map(|(n, h)| (watched(n), h)));
+        }
+        let before: BTreeSet<Watched> = get_meta(&sql, "breach")?.unwrap_or_default();
+        let (mut alerts, after) = transitions(&before, &now);
+        set_meta(&sql, "breach", &after)?;
+
+        #[derive(Deserialize)]
+        struct Count {
+            code: String,
+            n: i64,
+        }
+        let counts: Vec<(String, u64)> = sql
+            .exec(
+                "SELECT code, count(*) AS n FROM debugger GROUP BY code",
+                None,
+            )?
+            .to_array::<Count>()?
+            .into_iter()
+            .map(|c| (c.code, c.n as u64))
+            .collect();
+        let mut known: BTreeSet<String> = get_meta(&sql, "codes")?.unwrap_or_default();
+        let new = new_error_codes(&known, &counts);
+        for a in &new {
+            if let Alert::NewErrorCode { code, .. } = a {
+                known.insert(code.clone());
+            }
+        }
+        alerts.extend(new);
+        set_meta(&sql, "codes", &known)?;
+
+        let low_before: BTreeSet<String> = get_meta(&sql, "pools_low")?.unwrap_or_default();
+        let (pool_alerts, low_after) = pool_transitions(&low_before, &run.pools);
+        alerts.extend(pool_alerts);
+        set_meta(&sql, "pools_low", &low_after)?;
+
+        for alert in &alerts {
+            let body = serde_json::to_string(alert)
+                .map_err(|e| worker::Error::RustError(e.to_string()))?;
+            sql.exec(
+                "INSERT INTO alerts (at_ms, body) VALUES (?, ?)",
+                vec![int(run.now_ms), text(&body)],
+            )?;
+        }
+
+        #[derive(Deserialize)]
+        struct Due {
+            id: i64,
+            at_ms: i64,
+            body: String,
+        }
+        let due: Vec<Due> = sql
+            .exec(
+                "SELECT id, at_ms, body FROM alerts
+                 WHERE delivered_ms IS NULL AND (leased_ms IS NULL OR leased_ms < ?)
+                 ORDER BY id LIMIT 100",
+                vec![int(run.now_ms)],
+            )?
+            .to_array()?;
+        for d in &due {
+            sql.exec(
+                "UPDATE alerts SET leased_ms = ? WHERE id = ?",
+                vec![int(run.now_ms + LEASE_MS), SqlStorageValue::Integer(d.id)],
+            )?;
+        }
+        let due: Vec<Value> = due
+            .iter()
+            .map(|d| {
+                json!({
+                    "id": d.id,
+                    "at_ms": d.at_ms,
+                    "alert": serde_json::from_str::<Value>(&d.body).unwrap_or(Value::Null),
+                })
+            })
+            .collect();
+        Ok(json!({
+            "raised": alerts.len(),
+            "due": due,
+            "pruned": { "calls": pruned_calls, "debugger_events": pruned_debugger },
+        }))
+    }
+
+    /// The lease only guards against two runs sending at once: an alert
+    /// that failed is released at once, so the next run tries it again.
+    fn settled(&self, delivered: &[u64], failed: &[u64], now_ms: u64) -> Result<Value> {
+        let sql = self.state.storage().sql();
+        let mut marked = 0;
+        for id in delivered {
+            marked += sql
+                .exec(
+                    "UPDATE alerts SET delivered_ms = ?, leased_ms = NULL WHERE id = ? AND delivered_ms IS NULL",
+                    vec![int(now_ms), int(*id)],
+                )?
+                .rows_written();
+        }
+        for id in failed {
+            sql.exec(
+                "UPDATE alerts SET leased_ms = NULL WHERE id = ? AND delivered_ms IS NULL",
+                vec![int(*id)],
+            )?;
+        }
+        Ok(json!({ "delivered": marked }))
+    }
+
+    /// The alerts raised, newest first, a page at a time.
+    fn alerts(&self, q: &ListQuery) -> Result<Value> {
+        #[derive(Deserialize)]
+        struct Raised {
+            id: i64,
+            at_ms: i64,
+            body: String,
+            delivered_ms: Option<i64>,
+        }
+        let mut args = Vec::new();
+        let filter = match &q.cursor {
+            Some(c) => {
+                let (at, id) = parse_cursor(c)
+                    .and_then(|(at, id)| Some((at, id.parse::<i64>().ok()?)))
+                    .ok_or_else(|| worker::Error::RustError("bad cursor".into()))?;
+                args.extend([int(at), SqlStorageValue::Integer(id)]);
+                "WHERE (at_ms, id) < (?, ?)"
+            }
+            None => "",
+        };
+        args.push(int(q.limit.into()));
+        let rows: Vec<Raised> = self
+            .state
+            .storage()
+            .sql()
+            .exec(
+                &format!("SELECT id, at_ms, body, delivered_ms FROM alerts {filter} ORDER BY at_ms DESC, id DESC LIMIT ?"),
+                args,
+            )?
+            .to_array()?;
+        let next = rows
+            .last()
+            .filter(|_| rows.len() as u32 == q.limit)
+            .map(|r| cursor(r.at_ms as u64, &r.id.to_string()));
+        let alerts: Vec<Value> = rows
+            .iter()
+            .map(|r| {
+                json!({
+                    "id": r.id,
+                    "at_ms": r.at_ms,
+                    "alert": serde_json::from_str::<Value>(&r.body).unwrap_or(Value::Null),
+                    "delivered_ms": r.delivered_ms,
+                })
+            })
+            .collect();
+        Ok(json!({ "alerts": alerts, "next_cursor": next }))
     }
 }

@@ -3,7 +3,9 @@
 //! for every exact counter and claim, bound by the calls worker too), and
 //! the one thing the calls worker asks of it: reading a number someone
 //! dialled in a national spelling (`/internal/v1/destination`), which needs
-//! `phonenumber`'s metadata that only this worker links.
+//! `phonenumber`'s metadata that only this worker links. On a schedule it
+//! runs the watch (`watch`): health alerts, pool low-water, voicemail
+//! notices still pending, pruning.
 #![cfg(target_arch = "wasm32")]
 
 mod allocator;
@@ -11,12 +13,15 @@ mod api;
 mod call_log;
 mod ledger;
 mod tokens;
+mod watch;
 
 use switchboard_core::body;
 use switchboard_core::outbound::{Dialled, Parsed};
 use switchboard_edge::body::read_body;
-use switchboard_edge::{panic, respond, VERSION};
-use worker::{event, Context, Env, Method, Request, Response, Result};
+use switchboard_edge::{clock, panic, respond, VERSION};
+use worker::{
+    event, Context, Env, Method, Request, Response, Result, ScheduleContext, ScheduledEvent,
+};
 
 pub use allocator::PoolAllocator;
 pub use call_log::CallLog;
@@ -37,6 +42,13 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
         ),
         _ => respond::plain(404, "no such route"),
     }
+}
+
+/// The Cron Trigger: the scheduled watch (`watch`).
+#[event(scheduled)]
+async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
+    panic::install("admin");
+    watch::run(&env, clock::now_ms()).await;
 }
 
 /// A dialled number in any spelling, parsed and classified for the calls

@@ -1,6 +1,6 @@
 //! `…/lines[/{To}]`: a line's config, validated whole before it is stored.
 
-use super::outbound::guard_targets;
+use super::outbound::{guard_sms, guard_targets};
 use super::{body_text, number, ApiError, Ctx, Reply};
 use serde_json::{json, Value};
 use switchboard_core::account::AccountSid;
@@ -58,6 +58,11 @@ async fn put(cx: &mut Ctx<'_>, to: &E164) -> Reply {
         .map(|(i, t)| (format!("owner.targets[{i}]"), t))
         .collect();
     guard_targets(cx.kv, cx.account, to, &targets).await?;
+    let notify = &config.voicemail.notify;
+    if let (Some(sms_to), Some(from)) = (&notify.sms_to, &notify.sms_from) {
+        let home = [to.clone(), from.clone()];
+        guard_sms(cx.kv, cx.account, "voicemail.notify.sms_to", sms_to, &home).await?;
+    }
     store::put_json(cx.kv, &store::line_key(cx.account, to), &config).await?;
     Ok((200, serde_json::to_value(&config).unwrap_or_default()))
 }

@@ -9,6 +9,7 @@ mod calls;
 mod entries;
 mod error;
 mod lines;
+pub mod monitoring;
 mod outbound;
 mod pools;
 mod records;
@@ -119,6 +120,10 @@ async fn route(req: &mut Request, env: &Env, kv: &KvStore, who: &Principal) -> R
         (m, ["caller-id" | "outbound", ..]) => outbound::route(&mut cx, m, rest).await,
         (Method::Get, ["calls", rest @ ..]) => records::calls(&cx, rest).await,
         (Method::Get, ["debugger-events"]) => records::debugger(&cx).await,
+        (Method::Get, ["health"]) => records::health(&cx).await,
+        (Method::Get, ["usage"]) => records::usage(&cx).await,
+        (Method::Get, ["alerts"]) => records::alerts(&cx).await,
+        (m, ["monitoring"]) => monitoring::route(&mut cx, m).await,
         (m, ["calls" | "verifications", ..]) => calls::route(&mut cx, m, rest).await,
         (m, ["lines", to, rest @ ..])
             if matches!(

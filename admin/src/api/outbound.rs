@@ -73,6 +73,25 @@ pub fn picked(mut fields: Value, pick: &Pick) -> Value {
     fields
 }
 
+/// A number we would text (a voicemail notice, an alert): through the same
+/// guard, with the sender's country as the account's own. A text to a
+/// premium number costs money like a call to one.
+pub async fn guard_sms(
+    kv: &KvStore,
+    account: &AccountSid,
+    field: &str,
+    to: &E164,
+    home: &[E164],
+) -> Result<(), ApiError> {
+    let config = config(kv, account, Fresh::Kv).await?;
+    outbound::classify(to)
+        .and_then(|d| outbound::check_for(config.as_ref(), home, &d))
+        .map_err(|refused| ApiError::Refused {
+            refused,
+            at: Some(("field", field.to_string())),
+        })
+}
+
 /// Where a line or its forward list would put calls through: numbers pass
 /// the account's guard (the line's own number counts as one the account
 /// has), so a line can never become a forwarder to a premium or foreign

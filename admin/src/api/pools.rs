@@ -38,13 +38,20 @@ pub async fn route(cx: &mut Ctx<'_>, method: Method, pool: &str, rest: &[&str]) 
         (Method::Get, ["numbers"]) => PoolOp::ListNumbers,
         (Method::Put, ["numbers", n]) => {
             let settings: NumberSettings = json_body(cx.req).await?;
-            return add_number(cx.env, cx.account, pool, &super::number(n)?, settings).await;
+            let added = add_number(cx.env, cx.account, pool, &super::number(n)?, settings).await?;
+            register(cx, pool).await?;
+            return Ok(added);
         }
         (Method::Delete, ["numbers", n]) => PoolOp::RemoveNumber {
             number: super::number(n)?,
         },
         (Method::Get, ["settings"]) => PoolOp::GetSettings,
-        (Method::Put, ["settings"]) => PoolOp::PutSettings(json_body::<Settings>(cx.req).await?),
+        (Method::Put, ["settings"]) => {
+            let op = PoolOp::PutSettings(json_body::<Settings>(cx.req).await?);
+            let set = pool_op(cx.env, cx.account, pool, op).await?;
+            register(cx, pool).await?;
+            return Ok(set);
+        }
         (Method::Patch, ["settings"]) => {
             PoolOp::PatchSettings(json_body::<SettingsPatch>(cx.req).await?)
         }
@@ -261,4 +268,15 @@ async fn text_parties(
         out.insert(party.into(), json!(sent.is_ok()));
     }
     Value::Object(out)
+}
+
+/// Puts the pool where the scheduled watch looks for pools to check
+/// against their low-water mark. Idempotent; only after the pool took the
+/// change, so a refused request registers nothing.
+async fn register(cx: &Ctx<'_>, pool: &str) -> Result<(), ApiError> {
+    cx.kv
+        .put(&crate::watch::pool_key(cx.account, pool), "")?
+        .execute()
+        .await?;
+    Ok(())
 }

@@ -1,11 +1,15 @@
-//! `GET …/calls[/{CallSid}]` and `GET …/debugger-events`: the account's call
-//! records and Debugger events, from its `CallLog` object, newest first, a
-//! page at a time (`?cursor=` from the previous page's `next_cursor`).
+//! `GET …/calls[/{CallSid}]`, `GET …/debugger-events` and `GET …/alerts`:
+//! the account's call records, Debugger events and alerts, from its
+//! `CallLog` object, newest first, a page at a time (`?cursor=` from the
+//! previous page's `next_cursor`); `GET …/health` and `GET …/usage`: the
+//! figures counted from them.
 
 use super::{number, ApiError, Ctx, Reply};
 use serde_json::Value;
+use switchboard_core::dates;
 use switchboard_core::records::status::CallStatus;
-use switchboard_core::records::{parse_cursor, ListQuery, LogOp};
+use switchboard_core::records::{parse_cursor, HealthQuery, ListQuery, LogOp, UsageQuery};
+use switchboard_edge::clock;
 use switchboard_edge::objects::ask;
 
 const CALL_LOG: &str = crate::call_log::BINDING;
@@ -105,11 +109,71 @@ pub async fn calls(cx: &Ctx<'_>, rest: &[&str]) -> Reply {
 
 /// `GET …/debugger-events`: the events, and their count by error code.
 pub async fn debugger(cx: &Ctx<'_>) -> Reply {
+    ask_log(cx, &LogOp::DebuggerList(page_only(cx, "debugger events")?)).await
+}
+
+/// Pages that filter on nothing but the cursor.
+fn page_only(cx: &Ctx<'_>, what: &str) -> Result<ListQuery, ApiError> {
     let q = query(cx)?;
-    if q.from.is_some() || q.to.is_some() || q.number.is_some() || q.status.is_some() {
-        return Err(ApiError::Malformed(
-            "debugger events filter by cursor and limit only".into(),
-        ));
+    if q.from.is_some()
+        || q.to.is_some()
+        || q.number.is_some()
+        || q.status.is_some()
+        || q.since_ms.is_some()
+    {
+        return Err(ApiError::Malformed(format!(
+            "{what} filter by cursor and limit only"
+        )));
     }
-    ask_log(cx, &LogOp::DebuggerList(q)).await
+    Ok(q)
+}
+
+/// `GET …/alerts`: every alert the watch raised, and whether it went out.
+pub async fn alerts(cx: &Ctx<'_>) -> Reply {
+    ask_log(cx, &LogOp::Alerts(page_only(cx, "alerts")?)).await
+}
+
+/// `GET …/health`: the last 24 hours and 7 days, for the account and each
+/// number that placed calls, judged by the account's lines.
+pub async fn health(cx: &Ctx<'_>) -> Reply {
+    let url = cx
+        .req
+        .url()
+        .map_err(|_| ApiError::Malformed("unreadable URL".into()))?;
+    if let Some((k, _)) = url.query_pairs().next() {
+        return Err(ApiError::Malformed(format!(
+            "unknown query parameter {k:?}"
+        )));
+    }
+    let settings = super::monitoring::settings(cx.kv, cx.account).await?;
+    let q = HealthQuery {
+        now_ms: clock::now_ms(),
+        thresholds: settings.thresholds,
+    };
+    ask_log(cx, &LogOp::Health(q)).await
+}
+
+/// `GET …/usage?month=YYYY-MM` (UTC; this month when left out).
+pub async fn usage(cx: &Ctx<'_>) -> Reply {
+    let url = cx
+        .req
+        .url()
+        .map_err(|_| ApiError::Malformed("unreadable URL".into()))?;
+    let mut month = None;
+    for (k, v) in url.query_pairs() {
+        match k.as_ref() {
+            "month" => month = Some(v.into_owned()),
+            other => {
+                return Err(ApiError::Malformed(format!(
+                    "unknown query parameter {other:?}"
+                )))
+            }
+        }
+    }
+    let month = month.unwrap_or_else(|| dates::month_of(clock::now_ms()));
+    let (from_ms, to_ms) = dates::month_range(&month)
+        .ok_or_else(|| ApiError::invalid("month", "month: YYYY-MM, as 2026-11"))?;
+    let (_, mut answer) = ask_log(cx, &LogOp::Usage(UsageQuery { from_ms, to_ms })).await?;
+    answer["month"] = Value::String(month);
+    Ok((200, answer))
 }

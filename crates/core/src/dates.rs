@@ -86,6 +86,34 @@ pub fn epoch_ms(
     u64::try_from(secs).ok().map(|s| s * 1000)
 }
 
+/// The UTC month `YYYY-MM` as [start, end) in ms since the epoch: what a
+/// month of usage covers, for billing.
+pub fn month_range(text: &str) -> Option<(u64, u64)> {
+    let (y, m) = text.split_once('-')?;
+    if y.len() != 4 || m.len() != 2 || !(y.bytes().chain(m.bytes())).all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let (y, m): (i64, u32) = (y.parse().ok()?, m.parse().ok()?);
+    let start = epoch_ms(y, m, 1, (0, 0, 0), 0)?;
+    let (ny, nm) = if m == 12 { (y + 1, 1) } else { (y, m + 1) };
+    Some((start, epoch_ms(ny, nm, 1, (0, 0, 0), 0)?))
+}
+
+/// `YYYY-MM` of a time, UTC: the month [`month_range`] reads back.
+pub fn month_of(ms: u64) -> String {
+    // Civil from days (Howard Hinnant's algorithm), the inverse of
+    // `days_from_civil`.
+    let z = (ms / 86_400_000) as i64 + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!("{y:04}-{m:02}")
+}
+
 /// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's
 /// algorithm).
 pub fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
@@ -104,6 +132,44 @@ mod tests {
     use super::*;
     #[cfg(target_arch = "wasm32")]
     use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    #[test]
+    fn a_month_is_its_first_day_to_the_next_months() {
+        let day = 86_400_000;
+        assert_eq!(
+            month_range("2026-11"),
+            Some((
+                epoch_ms(2026, 11, 1, (0, 0, 0), 0).unwrap(),
+                epoch_ms(2026, 12, 1, (0, 0, 0), 0).unwrap()
+            ))
+        );
+        let (a, b) = month_range("2026-12").unwrap();
+        assert_eq!(b - a, 31 * day);
+        let (a, b) = month_range("2028-02").unwrap();
+        assert_eq!(b - a, 29 * day);
+        // Every month start and end reads back as its own month.
+        for m in [
+            "1970-01", "2000-02", "2026-11", "2026-12", "2028-02", "2099-12",
+        ] {
+            let (a, b) = month_range(m).unwrap();
+            assert_eq!(
+                (month_of(a), month_of(b - 1)),
+                (m.to_string(), m.to_string())
+            );
+        }
+        for bad in [
+            "2026-13",
+            "2026-00",
+            "2026-1",
+            "26-11",
+            "2026-11-01",
+            "2026/11",
+            "",
+            "1969-12",
+        ] {
+            assert_eq!(month_range(bad), None, "{bad}");
+        }
+    }
 
     #[test]
     fn debugger_times_read_as_utc() {

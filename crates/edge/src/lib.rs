@@ -9,6 +9,7 @@
 //! - `body`: request bodies with a cap
 //! - `objects`, `ledger`: typed Durable Object calls
 //! - `rest`: the carrier REST APIs
+//! - `notify`: a voicemail's notice to the owner, sent once per channel
 //! - `facts`, `outbound`, `fallback`: what a call's decision reads, shared
 //!   with the admin worker's simulator and API
 #![cfg(target_arch = "wasm32")]
@@ -19,6 +20,7 @@ pub mod facts;
 pub mod fallback;
 pub mod ledger;
 pub mod log;
+pub mod notify;
 pub mod objects;
 pub mod outbound;
 pub mod panic;

@@ -5,15 +5,17 @@
 //! after it, so two callbacks arriving together (the `<Record>` action and
 //! the recording-status callback, or a carrier retry) never both send. What
 //! fails stays pending on the message and is tried again on the next
-//! callback for the same call; nothing is dropped silently.
+//! callback for the same call, and by the admin worker's scheduled watch;
+//! nothing is dropped silently. Both workers send through here.
 
+use crate::ledger::{ask_ledger, scope};
+use crate::{clock, rest, settings};
 use switchboard_core::account::AccountSid;
 use switchboard_core::config::Notify;
 use switchboard_core::form::Params;
 use switchboard_core::ledger::{Op, Reply};
+use switchboard_core::phone::E164;
 use switchboard_core::voicemail::{Channel, Message};
-use switchboard_edge::ledger::{ask_ledger, scope};
-use switchboard_edge::{clock, rest, settings};
 use worker::Env;
 
 /// Long enough for one send and its timeout; a sender that died holds the
@@ -111,15 +113,26 @@ async fn send_sms(
     let (Some(to), Some(from)) = (&notify.sms_to, &notify.sms_from) else {
         return Ok(());
     };
+    sms(env, account, to, from, message.sms_body()).await
+}
+
+/// One text through the Twilio REST API, on the account's credentials.
+pub async fn sms(
+    env: &Env,
+    account: &AccountSid,
+    to: &E164,
+    from: &E164,
+    body: String,
+) -> Result<(), String> {
     let auth = rest::basic_auth(env, account).ok_or("sms: no credentials for this account")?;
     let url = format!(
         "{}/2010-04-01/Accounts/{account}/Messages.json",
         settings::base_url(env, rest::API)
     );
     let body = Params::from_pairs([
-        ("To", to.as_str().to_string()),
-        ("From", from.as_str().to_string()),
-        ("Body", message.sms_body()),
+        ("To", to.as_str()),
+        ("From", from.as_str()),
+        ("Body", body.as_str()),
     ])
     .encode();
     rest::post(&url, "application/x-www-form-urlencoded", body, Some(&auth))
@@ -142,9 +155,13 @@ async fn post_webhook(message: &Message, notify: &Notify) -> Result<(), String> 
         "recording_sid": message.recording_sid,
         "duration_secs": message.duration_secs,
         "received_at_ms": message.received_at_ms,
-    })
-    .to_string();
-    rest::post(url, "application/json", body, None)
+    });
+    post_json(url, &body).await
+}
+
+/// A JSON POST to a receiver the account named.
+pub async fn post_json(url: &str, body: &serde_json::Value) -> Result<(), String> {
+    rest::post(url, "application/json", body.to_string(), None)
         .await
         .map(drop)
         .map_err(|e| format!("webhook: {e}"))

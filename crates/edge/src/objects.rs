@@ -19,7 +19,9 @@ pub async fn ask<B: Serialize, T: DeserializeOwned>(
         .and_then(|ns| ns.get_by_name(name))
         .map_err(|e| format!("{binding}: {e}"))?;
     let resp = stub
-        .fetch_with_request(json_post("https://object/", body)?)
+        // The name rides in the path: an object may need to know whose it
+        // is (the call log registers its account).
+        .fetch_with_request(json_post(&format!("https://object/{name}"), body)?)
         .await
         .map_err(|e| format!("{binding}: {e}"))?;
     let (status, text) = read(resp).await?;

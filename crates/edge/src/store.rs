@@ -18,12 +18,13 @@
 //! when the lists leave the decision to them.
 
 use serde::de::DeserializeOwned;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use switchboard_core::account::AccountSid;
 use switchboard_core::config::{ConfigError, LineConfig};
 use switchboard_core::phone::E164;
 use switchboard_core::screening::graylist::Graylist;
 use switchboard_core::screening::{needs_counters, Entry};
+use switchboard_core::voicemail::Message;
 use worker::kv::KvStore;
 
 /// How stale config and lists may be at one edge location. KV's own
@@ -308,6 +309,27 @@ fn parse_json<T: DeserializeOwned>(key: &str, text: Option<String>) -> Result<Op
 pub async fn put_json<T: Serialize>(kv: &KvStore, key: &str, value: &T) -> Result<()> {
     let text = serde_json::to_string(value).map_err(|e| StoreError::Kv(e.to_string()))?;
     kv.put(key, text)?.execute().await?;
+    Ok(())
+}
+
+/// What a stored voicemail says of itself in the key's metadata: how many
+/// notices are still to go, so the scheduled watch finds the messages to
+/// retry by listing keys, without reading every message.
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize)]
+pub struct VoicemailMeta {
+    pub pending: usize,
+}
+
+pub async fn put_voicemail(kv: &KvStore, key: &str, message: &Message) -> Result<()> {
+    let text = serde_json::to_string(message).map_err(|e| StoreError::Kv(e.to_string()))?;
+    let meta = VoicemailMeta {
+        pending: message.pending.len(),
+    };
+    kv.put(key, text)?
+        .metadata(meta)
+        .map_err(StoreError::from)?
+        .execute()
+        .await?;
     Ok(())
 }
 

@@ -95,6 +95,12 @@ export async function startWorker({ vars = {}, kv = true, seed = true } = {}) {
       const r = await ns.get(ns.idFromName(scope)).fetch("https://object/", { method: "POST", body: JSON.stringify(op) });
       return r.json();
     },
+    // Runs the admin worker's Cron Trigger once (the scheduled watch), as
+    // `wrangler dev --test-scheduled` would, and waits for it to finish.
+    async scheduled(cron = "*/10 * * * *") {
+      const admin = await mf.getWorker("switchboard-admin");
+      return admin.scheduled({ cron, scheduledTime: new Date() });
+    },
     stop: () => mf.dispose(),
   };
 }

@@ -320,6 +320,7 @@ impl Pool {
             free_for_pair: pair.map(|(a, b)| self.free_for(a, b, now_ms, market).len()),
             idle,
             low: idle < self.low_water as usize,
+            low_water: self.low_water,
         }
     }
 }
@@ -339,6 +340,8 @@ pub struct Report {
     pub idle: usize,
     /// idle < low_water: time to buy numbers (the periodic check OrderUp ran).
     pub low: bool,
+    /// The mark `low` is judged against, so an alert can say it.
+    pub low_water: u32,
 }
 
 /// What a call or text to `proxy` from `caller` gets, given the sessions on that proxy.

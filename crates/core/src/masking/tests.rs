@@ -264,7 +264,7 @@ fn the_report_counts_live_grace_idle_and_free_for_a_pair() {
         serde_json::to_string(&report).unwrap()
     };
     let all = r#"{"size":4,"draining":1,"live_sessions":2,"in_grace":1,"peak":3,"#;
-    let free = r#""free_for_pair":1,"idle":1,"low":false}"#;
+    let free = r#""free_for_pair":1,"idle":1,"low":false,"low_water":0}"#;
     assert_eq!(json(Some((&ada, &cy)), None), format!("{all}{free}"));
     let nyc = r#"{"size":2,"draining":1,"live_sessions":1,"in_grace":0,"peak":3,"#;
     assert_eq!(json(Some((&ada, &cy)), Some("nyc")), format!("{nyc}{free}"));

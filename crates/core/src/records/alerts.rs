@@ -15,14 +15,14 @@ pub struct Watched {
 }
 
 /// Something worth telling the account about.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Alert {
     /// A scope entered breach: which figures are over the line.
     BreachStarted {
         scope: String,
         window: String,
-        figures: Vec<&'static str>,
+        figures: Vec<String>,
     },
     BreachCleared {
         scope: String,
@@ -32,6 +32,16 @@ pub enum Alert {
     NewErrorCode {
         code: String,
         count: u64,
+    },
+    /// A masking pool has fewer idle numbers than its low-water mark.
+    PoolLow {
+        pool: String,
+        idle: u32,
+        low_water: u32,
+    },
+    PoolRecovered {
+        pool: String,
+        idle: u32,
     },
 }
 
@@ -66,7 +76,7 @@ pub fn transitions(
                             .figures
                             .iter()
                             .filter(|f| f.state == State::Breach)
-                            .map(|f| f.name)
+                            .map(|f| f.name.to_string())
                             .collect(),
                     });
                 }
@@ -169,7 +179,7 @@ mod tests {
             [Alert::BreachStarted {
                 scope: "account".into(),
                 window: "24h".into(),
-                figures: vec!["asr"],
+                figures: vec!["asr".into()],
             }]
         );
         assert_eq!(state, set([account.clone()]));
@@ -212,10 +222,10 @@ mod tests {
                 scope: "+14155550100".into(),
                 window: "7d".into(),
                 figures: vec![
-                    "asr",
-                    "acd_secs",
-                    "short_12_share",
-                    "repeat_destination_share"
+                    "asr".into(),
+                    "acd_secs".into(),
+                    "short_12_share".into(),
+                    "repeat_destination_share".into()
                 ],
             }]
         );
@@ -296,7 +306,7 @@ mod tests {
                 Alert::BreachStarted {
                     scope: "account".into(),
                     window: "7d".into(),
-                    figures: vec!["asr"],
+                    figures: vec!["asr".into()],
                 },
             ]
         );

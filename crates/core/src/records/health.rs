@@ -34,8 +34,11 @@ pub struct Sample {
     pub attestation: Vec<(String, u64)>,
     /// The most calls from this scope to one destination in the window, and that destination (masked by the caller, opaque here).
     pub top_destination: Option<(String, u64)>,
-    /// QueueTime (ms) of REST-created calls, any order.
-    pub queue_times_ms: Vec<u64>,
+    /// QueueTime (ms) of REST-created calls: the nearest-rank p50 and p95
+    /// ([`percentile`]), which the store picks by rank in SQL rather than
+    /// handing over every value (100,000 calls would be 100,000 rows).
+    pub queue_p50_ms: Option<u64>,
+    pub queue_p95_ms: Option<u64>,
 }
 
 /// How a figure, or a scope as a whole, stands against its line.
@@ -213,17 +216,15 @@ pub fn evaluate(sample: &Sample, t: &Thresholds) -> Health {
         ATTESTATION_SOURCE,
         attestation_a(&sample.attestation).map(quotient),
     );
-    let mut queue = sample.queue_times_ms.clone();
-    queue.sort_unstable();
     let p50 = shown(
         "queue_time_p50_ms",
         QUEUE_SOURCE,
-        nearest_rank(&queue, 50).map(|v| v as f64),
+        sample.queue_p50_ms.map(|v| v as f64),
     );
     let p95 = shown(
         "queue_time_p95_ms",
         QUEUE_SOURCE,
-        nearest_rank(&queue, 95).map(|v| v as f64),
+        sample.queue_p95_ms.map(|v| v as f64),
     );
 
     let figures = vec![asr, acd, short_12, short_6, repeat, attestation, p50, p95];
@@ -263,9 +264,16 @@ pub fn percentile(values: &[u64], p: u32) -> Option<u64> {
 }
 
 fn nearest_rank(sorted: &[u64], p: u32) -> Option<u64> {
-    let n = sorted.len() as u64;
-    let rank = (u64::from(p.min(100)) * n).div_ceil(100).max(1);
-    sorted.get(rank as usize - 1).copied()
+    sorted
+        .get(rank(p, sorted.len() as u64) as usize - 1)
+        .copied()
+}
+
+/// The 1-based nearest rank of percentile `p` among `n` values:
+/// ⌈p/100 × n⌉, at least 1. The call log picks the row of this rank in SQL
+/// (`max(1, (p * n + 99) / 100)`), the same formula.
+pub fn rank(p: u32, n: u64) -> u64 {
+    (u64::from(p.min(100)) * n).div_ceil(100).max(1)
 }
 
 /// Inbound calls with full attestation that passed verification, of those
@@ -380,7 +388,8 @@ mod tests {
                 ("".into(), 20),
             ],
             top_destination: Some(("+1415555••••".into(), 5)),
-            queue_times_ms: vec![400, 100, 300, 200],
+            queue_p50_ms: percentile(&[400, 100, 300, 200], 50),
+            queue_p95_ms: percentile(&[400, 100, 300, 200], 95),
         }
     }
 
@@ -715,7 +724,8 @@ mod tests {
     #[test]
     fn queue_times_are_shown_as_p50_and_p95_without_a_line() {
         let s = Sample {
-            queue_times_ms: (1..=20).map(|i| i * 100).collect(),
+            queue_p50_ms: percentile(&(1..=20).map(|i| i * 100).collect::<Vec<_>>(), 50),
+            queue_p95_ms: percentile(&(1..=20).map(|i| i * 100).collect::<Vec<_>>(), 95),
             ..healthy()
         };
         let h = judge(&s);
@@ -724,7 +734,8 @@ mod tests {
         assert_eq!((p50.value, p95.value), (Some(1000.0), Some(1900.0)));
         assert_eq!((p50.threshold, p50.state), (None, State::Healthy));
         let none = judge(&Sample {
-            queue_times_ms: vec![],
+            queue_p50_ms: None,
+            queue_p95_ms: None,
             ..healthy()
         });
         assert_eq!(figure(&none, "queue_time_p95_ms").state, State::Quiet);

@@ -5,9 +5,12 @@
 pub mod alerts;
 pub mod health;
 pub mod status;
+pub mod watch;
 
 use crate::dates;
+use crate::records::health::Thresholds;
 use crate::records::status::StatusEvent;
+use crate::records::watch::PoolLevel;
 use serde::{Deserialize, Serialize};
 
 /// What we decided for an inbound call, written when we answer it: the
@@ -123,16 +126,60 @@ pub struct Stored {
     pub stored: bool,
 }
 
+/// The windows traffic health is judged over, by name, in ms.
+pub const WINDOWS: [(&str, u64); 2] = [("24h", 86_400_000), ("7d", 7 * 86_400_000)];
+
+/// The account's health now, by the account's lines.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HealthQuery {
+    pub now_ms: u64,
+    pub thresholds: Thresholds,
+}
+
+/// Usage over [from, to): a month, for billing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UsageQuery {
+    pub from_ms: u64,
+    pub to_ms: u64,
+}
+
+/// One scheduled run for the account: prune what is past retention, judge
+/// health, note new Debugger codes and pool levels, and hand back every
+/// alert not yet delivered.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WatchRun {
+    pub now_ms: u64,
+    pub thresholds: Thresholds,
+    pub retention_ms: u64,
+    /// Every pool of the account, as its allocator reported it this run.
+    pub pools: Vec<PoolLevel>,
+}
+
 /// What the account's call log is asked.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "op", rename_all = "snake_case")]
 pub enum LogOp {
     Decided(Decided),
     Status(StatusEvent),
     Debugger(DebuggerEvent),
     List(ListQuery),
-    Get { call_sid: String },
+    Get {
+        call_sid: String,
+    },
     DebuggerList(ListQuery),
+    Health(HealthQuery),
+    Usage(UsageQuery),
+    Watch(WatchRun),
+    /// What became of the alerts a run was handed: `delivered` went out (or
+    /// had nowhere to go) and are never handed out again; `failed` are due
+    /// again on the next run.
+    Settled {
+        delivered: Vec<u64>,
+        failed: Vec<u64>,
+        now_ms: u64,
+    },
+    /// The alerts raised, newest first.
+    Alerts(ListQuery),
 }
 
 #[cfg(test)]

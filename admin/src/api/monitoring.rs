@@ -1,0 +1,48 @@
+//! `…/monitoring`: the account's watch settings (where alerts go, the
+//! health lines, how long records are kept), and `…/alerts`: what the
+//! scheduled watch raised.
+
+use super::outbound::guard_sms;
+use super::{json_body, ApiError, Ctx, Reply};
+use switchboard_core::account::AccountSid;
+use switchboard_core::records::watch::WatchSettings;
+use switchboard_edge::store;
+use worker::{kv::KvStore, Method};
+
+pub fn key(account: &AccountSid) -> String {
+    format!("watch:{account}")
+}
+
+/// The account's settings, the defaults when it set none.
+pub async fn settings(kv: &KvStore, account: &AccountSid) -> Result<WatchSettings, ApiError> {
+    Ok(store::get_json::<WatchSettings>(kv, &key(account))
+        .await?
+        .unwrap_or_default())
+}
+
+pub async fn route(cx: &mut Ctx<'_>, method: Method) -> Reply {
+    match method {
+        Method::Get => Ok((200, json(&settings(cx.kv, cx.account).await?))),
+        Method::Put => {
+            let s: WatchSettings = json_body(cx.req).await?;
+            s.validate()?;
+            if let (Some(to), Some(from)) = (&s.alerts.sms_to, &s.alerts.sms_from) {
+                guard_sms(
+                    cx.kv,
+                    cx.account,
+                    "alerts.sms_to",
+                    to,
+                    std::slice::from_ref(from),
+                )
+                .await?;
+            }
+            store::put_json(cx.kv, &key(cx.account), &s).await?;
+            Ok((200, json(&s)))
+        }
+        _ => Err(ApiError::NoRoute),
+    }
+}
+
+fn json(s: &WatchSettings) -> serde_json::Value {
+    serde_json::to_value(s).unwrap_or_default()
+}
