@@ -15,3 +15,5 @@ echo
 node benches/start.mjs
 echo
 node benches/workerd.mjs
+echo
+node benches/records.mjs

@@ -80,7 +80,7 @@ async fn carrier(
     }
     drill(&env, &hook, route);
     if matches!(route, Route::Status | Route::Debugger) {
-        return report(&hook, &env, route, &mut log).await;
+        return report(&hook, &env, &ctx, route, &mut log).await;
     }
     log.set("account", hook.account.as_str())
         .set("call", hook.get("CallSid").unwrap_or(""))
@@ -159,7 +159,13 @@ fn decision(hook: &Webhook, route: Route, outcome: &Outcome, log: &Event) -> Opt
 /// empty `<Response/>`. An unreadable one is refused (400, nothing
 /// written); when our store fails the carrier still gets a 200, and the
 /// log keeps the error.
-async fn report(hook: &Webhook, env: &Env, route: Route, log: &mut Event) -> Result<Response> {
+async fn report(
+    hook: &Webhook,
+    env: &Env,
+    ctx: &Context,
+    route: Route,
+    log: &mut Event,
+) -> Result<Response> {
     log.set("account", hook.account.as_str());
     let stored = match route {
         Route::Status => records::status(hook, env, log).await,
@@ -172,7 +178,12 @@ async fn report(hook: &Webhook, env: &Env, route: Route, log: &mut Event) -> Res
         Err(records::NotStored::Failed(e)) => {
             log.set("error", e);
         }
-        Ok(()) => {}
+        Ok(None) => {}
+        Ok(Some(call_sid)) => ctx.wait_until(records::queue_time(
+            env.clone(),
+            hook.account.clone(),
+            call_sid,
+        )),
     }
     log.emit();
     respond::twiml(&Outcome::Text(None))

@@ -4,10 +4,11 @@
 //! `CallLog` object in the admin worker.
 
 use crate::intake::Webhook;
+use switchboard_core::account::AccountSid;
 use switchboard_core::records::status::StatusEvent;
 use switchboard_core::records::{DebuggerEvent, Decided, LogOp, Stored};
 use switchboard_edge::log::Event;
-use switchboard_edge::{clock, objects};
+use switchboard_edge::{clock, objects, rest, settings};
 use worker::Env;
 
 const CALL_LOG: &str = "CALL_LOG";
@@ -26,25 +27,72 @@ async fn write(env: &Env, account: &str, op: &LogOp) -> Result<Stored, String> {
     }
 }
 
-/// `POST /voice/status`.
-pub async fn status(hook: &Webhook, env: &Env, log: &mut Event) -> Result<(), NotStored> {
+/// `POST /voice/status`. Answers the CallSid whose `QueueTime` is still
+/// to be read from its Call resource ([`queue_time`]), if any.
+pub async fn status(
+    hook: &Webhook,
+    env: &Env,
+    log: &mut Event,
+) -> Result<Option<String>, NotStored> {
     let event = StatusEvent::read(&hook.params, clock::now_ms())
         .map_err(|e| NotStored::Unreadable(e.to_string()))?;
     log.set("call", event.call_sid.as_str())
         .set("status", event.status.as_str())
         .set("leg", event.feature.as_str())
         .set("seq", event.sequence);
+    let wanted = event.wants_queue_time().then(|| event.call_sid.clone());
     let stored = write(env, hook.account.as_str(), &LogOp::Status(event))
         .await
         .map_err(NotStored::Failed)?;
     if !stored.stored {
         log.set("reason", "repeat");
+        return Ok(None);
     }
-    Ok(())
+    Ok(wanted)
+}
+
+/// Reads a REST-created call's `QueueTime` from its Call resource and adds
+/// it to the record. Run after the callback is answered (`wait_until`):
+/// Twilio does not wait on our REST request.
+pub async fn queue_time(env: Env, account: AccountSid, call_sid: String) {
+    let found = async {
+        let auth = rest::basic_auth(&env, &account).ok_or("no credentials for this account")?;
+        let url = format!(
+            "{}/2010-04-01/Accounts/{account}/Calls/{call_sid}.json",
+            settings::base_url(&env, rest::API)
+        );
+        let answer = rest::get(&url, Some(&auth)).await?;
+        let call: serde_json::Value =
+            serde_json::from_str(&answer).map_err(|e| format!("call resource: {e}"))?;
+        // Twilio gives it as a string of milliseconds.
+        let ms = match &call["queue_time"] {
+            serde_json::Value::String(s) => s.parse::<u64>().ok(),
+            v => v.as_u64(),
+        };
+        let Some(queue_time_ms) = ms else {
+            return Ok(());
+        };
+        let op = LogOp::Queued {
+            call_sid: call_sid.clone(),
+            queue_time_ms,
+        };
+        write(&env, account.as_str(), &op).await.map(drop)
+    };
+    if let Err(e) = found.await {
+        let mut log = Event::new("record");
+        log.set("account", account.as_str())
+            .set("call", call_sid.as_str())
+            .set("error", format!("queue time: {e}"));
+        log.emit();
+    }
 }
 
 /// `POST /twilio/debugger`.
-pub async fn debugger(hook: &Webhook, env: &Env, log: &mut Event) -> Result<(), NotStored> {
+pub async fn debugger(
+    hook: &Webhook,
+    env: &Env,
+    log: &mut Event,
+) -> Result<Option<String>, NotStored> {
     let event =
         DebuggerEvent::read(&hook.params, clock::now_ms()).map_err(NotStored::Unreadable)?;
     log.set("code", event.error_code.as_str())
@@ -55,7 +103,7 @@ pub async fn debugger(hook: &Webhook, env: &Env, log: &mut Event) -> Result<(), 
     if !stored.stored {
         log.set("reason", "repeat");
     }
-    Ok(())
+    Ok(None)
 }
 
 /// Writes what we decided for an inbound call. Run after the answer has

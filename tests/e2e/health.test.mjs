@@ -370,3 +370,29 @@ test("monitoring settings are checked whole, and an alert SMS passes the toll-fr
     assert.equal((await api("GET", "/health?window=1h")).status, 400);
   } finally { await w.stop(); }
 });
+
+test("a REST-created call whose final callback has no QueueTime gets it from its Call resource", async () => {
+  const recorder = await startRecorder();
+  const w = await startWorker({ vars: { TWILIO_API_BASE: recorder.url } });
+  const api = client(w);
+  try {
+    recorder.answerWith({ sid: "CA0", queue_time: "1234" });
+    const call = { sid: callSid(), from: "+14155550301", to: "+12125551000", status: "completed", duration: 30, leg: "api_call", direction: "outbound-api", at: Date.now() - 1000 };
+    assert.equal((await final(w, call)).status, 200);
+    let got;
+    for (let i = 0; i < 50 && !got?.queue_time_ms; i++) {
+      got = (await api("GET", `/calls/${call.sid}`)).body;
+      await new Promise((ok) => setTimeout(ok, 50));
+    }
+    assert.equal(got.queue_time_ms, 1234);
+    const fetched = recorder.requests.filter((q) => q.method === "GET");
+    assert.deepEqual(fetched.map((q) => q.url), [`/2010-04-01/Accounts/${A1}/Calls/${call.sid}.json`]);
+    assert.match(fetched[0].headers.authorization, /^Basic /);
+    // One that carried it is not fetched, and a leg we dialled has none to fetch.
+    recorder.requests.length = 0;
+    assert.equal((await final(w, { ...call, sid: callSid(), queue: 99 })).status, 200);
+    assert.equal((await final(w, { ...call, sid: callSid(), leg: "outbound", direction: "outbound-dial" })).status, 200);
+    await new Promise((ok) => setTimeout(ok, 300));
+    assert.equal(recorder.requests.length, 0);
+  } finally { await w.stop(); await recorder.stop(); }
+});

@@ -119,7 +119,9 @@ test("paging walks every record newest first, with no gap and no repeat", async 
   const seen = [];
   let cursor = null, pages = 0;
   do {
-    const r = await api(`/calls?since=${Date.UTC(2026, 10, 22)}&limit=5${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`);
+    // To the owner: the first test's inbound call, decided at the real
+    // clock's now, is not one of these whatever the date.
+    const r = await api(`/calls?since=${Date.UTC(2026, 10, 22)}&to=${encodeURIComponent(OWNER)}&limit=5${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`);
     assert.equal(r.status, 200);
     seen.push(...r.body.calls.map((c) => [c.started_ms, c.call_sid]));
     cursor = r.body.next_cursor;

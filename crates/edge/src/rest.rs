@@ -40,16 +40,33 @@ pub async fn post(
     body: String,
     auth: Option<&str>,
 ) -> Result<String, String> {
+    send(Method::Post, url, Some((content_type, body)), auth).await
+}
+
+/// GETs a resource, as [`post`] answers.
+pub async fn get(url: &str, auth: Option<&str>) -> Result<String, String> {
+    send(Method::Get, url, None, auth).await
+}
+
+async fn send(
+    method: Method,
+    url: &str,
+    body: Option<(&str, String)>,
+    auth: Option<&str>,
+) -> Result<String, String> {
     let headers = Headers::new();
     let set = |k: &str, v: &str| headers.set(k, v).map_err(|e| e.to_string());
-    set("Content-Type", content_type)?;
+    if let Some((content_type, _)) = &body {
+        set("Content-Type", content_type)?;
+    }
     if let Some(a) = auth {
         set("Authorization", a)?;
     }
     let mut init = RequestInit::new();
-    init.with_method(Method::Post)
-        .with_headers(headers)
-        .with_body(Some(JsValue::from_str(&body)));
+    init.with_method(method).with_headers(headers);
+    if let Some((_, body)) = body {
+        init.with_body(Some(JsValue::from_str(&body)));
+    }
     let req = Request::new_with_init(url, &init).map_err(|e| e.to_string())?;
     let mut resp = match timeout_signal(TIMEOUT_MS) {
         Some(signal) => Fetch::Request(req).send_with_signal(&signal).await,

@@ -6,6 +6,7 @@ export async function startRecorder() {
   const requests = [];
   let status = 201;
   let hanging = false;
+  let answer = { sid: "SM" + "0".repeat(32) };
   const held = [];
   const server = createServer((req, res) => {
     let body = "";
@@ -15,7 +16,7 @@ export async function startRecorder() {
       // A receiver that takes the request and never answers.
       if (hanging) return held.push(res);
       res.writeHead(status, { "Content-Type": "application/json" });
-      res.end(JSON.stringify({ sid: "SM" + "0".repeat(32) }));
+      res.end(JSON.stringify(answer));
     });
   });
   await new Promise((r) => server.listen(0, "127.0.0.1", r));
@@ -23,6 +24,8 @@ export async function startRecorder() {
     url: `http://127.0.0.1:${server.address().port}`,
     requests,
     failWith(code) { status = code; },
+    // The JSON every request is answered with (a created message, a fetched call).
+    answerWith(body) { answer = body; },
     succeed() { status = 201; hanging = false; held.splice(0).forEach((r) => r.destroy()); },
     hang() { hanging = true; },
     stop: () => { held.splice(0).forEach((r) => r.destroy()); server.closeAllConnections?.(); return new Promise((r) => server.close(r)); },

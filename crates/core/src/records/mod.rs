@@ -167,6 +167,12 @@ pub enum LogOp {
         call_sid: String,
     },
     DebuggerList(ListQuery),
+    /// A REST-created call's `QueueTime`, read from its Call resource when
+    /// the final callback did not carry it.
+    Queued {
+        call_sid: String,
+        queue_time_ms: u64,
+    },
     Health(HealthQuery),
     Usage(UsageQuery),
     Watch(WatchRun),

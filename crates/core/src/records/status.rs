@@ -239,6 +239,18 @@ impl StatusEvent {
     }
 }
 
+impl StatusEvent {
+    /// A call we placed through the REST API has ended and its callback
+    /// carried no `QueueTime`: the Call resource has it, and the record
+    /// should (QueueTime is how an account learns it needs more CPS). Legs
+    /// we dialled from TwiML are not queued by the API and have none.
+    pub fn wants_queue_time(&self) -> bool {
+        self.status.is_final()
+            && matches!(self.feature, Feature::ApiCall | Feature::Verification)
+            && self.queue_time_ms.is_none()
+    }
+}
+
 /// Whether an event moves a record's headline: only a higher sequence number
 /// than the one the record shows does. A repeat (the same number) and a late
 /// arrival (a lower one) are kept as events but change nothing else, so a
@@ -277,6 +289,17 @@ mod tests {
         assert_eq!(e.answered_by.as_deref(), Some("human"));
         assert_eq!(e.feature, Feature::OwnerDial);
         assert_eq!(e.from, "+14155550199", "kept whole in the store");
+    }
+
+    #[test]
+    fn only_an_ended_rest_call_without_queue_time_asks_for_it() {
+        let read = |q: &str| StatusEvent::read(&Params::parse(q).unwrap(), 0).unwrap();
+        let ended = "CallSid=CA1&CallStatus=completed&leg=api_call";
+        assert!(read(ended).wants_queue_time());
+        assert!(read("CallSid=CA1&CallStatus=no-answer&leg=verification").wants_queue_time());
+        assert!(!read(&format!("{ended}&QueueTime=120")).wants_queue_time());
+        assert!(!read("CallSid=CA1&CallStatus=ringing&leg=api_call").wants_queue_time());
+        assert!(!read("CallSid=CA1&CallStatus=completed&leg=owner_dial").wants_queue_time());
     }
 
     #[test]
