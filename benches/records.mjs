@@ -8,8 +8,8 @@
 // Prints; asserts nothing but the status codes that keep an error page from
 // being timed, and that the records written are there.
 import { performance } from "node:perf_hooks";
-import { startWorker, SECRETS } from "../tests/e2e/lib/harness.mjs";
-import { sign, encode } from "../scripts/twilio.mjs";
+import { startWorker, SECRETS, random } from "../tests/e2e/lib/harness.mjs";
+import { sign, encode, stamp } from "../scripts/twilio.mjs";
 
 const WARM_REQUESTS = Number(process.env.WARM_REQUESTS ?? 400);
 const CALLBACK_CALLS = Number(process.env.CALLBACK_CALLS ?? 3000);
@@ -28,14 +28,7 @@ const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const pct = (xs, p) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))];
 const int = (n) => Math.round(n).toLocaleString("en-US");
 
-// Twilio's Timestamp: RFC 2822 in UTC, whole seconds.
-const stamp = (ms) => new Date(ms).toUTCString().replace("GMT", "+0000");
 
-// A deterministic generator: the same records every run.
-function random(seed) {
-  let s = seed >>> 0;
-  return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
-}
 
 // Every call this run makes has its own CallSid, so every timed callback is
 // a new event that really writes.

@@ -17,6 +17,9 @@ export function encode(params) {
   return params.map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`.replace(/%20/g, "+")).join("&");
 }
 
+// Twilio's Timestamp on status callbacks: RFC 2822 in UTC, whole seconds.
+export const stamp = (ms) => new Date(ms).toUTCString().replace("GMT", "+0000");
+
 // A voice webhook's usual parameters.
 export function callParams(overrides = {}) {
   const base = {

@@ -5,9 +5,9 @@
 // when it clears) delivered to a real receiver.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { startWorker, SECRETS } from "./lib/harness.mjs";
+import { startWorker, SECRETS, random } from "./lib/harness.mjs";
 import { startRecorder } from "./lib/recorder.mjs";
-import { post, callParams } from "../../scripts/twilio.mjs";
+import { post, callParams, stamp } from "../../scripts/twilio.mjs";
 
 const A1 = "AC00000000000000000000000000000001";
 const A2 = "AC00000000000000000000000000000002";
@@ -25,14 +25,7 @@ function client(w) {
   };
 }
 
-// Twilio's Timestamp: RFC 2822 in UTC.
-const stamp = (ms) => new Date(ms).toUTCString().replace("GMT", "+0000");
 
-// A deterministic generator, so a failure can be replayed.
-function random(seed) {
-  let s = seed >>> 0;
-  return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
-}
 
 let serial = 0;
 const callSid = () => "CA" + (++serial).toString(16).padStart(32, "0");

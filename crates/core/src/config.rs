@@ -200,6 +200,26 @@ pub struct Notify {
     pub webhook_url: Option<String>,
 }
 
+impl Notify {
+    /// The shape, named under `field`: an SMS needs both numbers, a webhook
+    /// an https URL. The SMS number still passes the account's toll-fraud
+    /// guard where it is stored.
+    pub fn validate(&self, field: &str) -> Result<(), ConfigError> {
+        if self.sms_to.is_some() != self.sms_from.is_some() {
+            return Err(bad(field, "sms_to and sms_from go together"));
+        }
+        if let Some(url) = &self.webhook_url {
+            if !is_webhook_url(url) {
+                return Err(bad(
+                    &format!("{field}.webhook_url"),
+                    "must be an https URL (http only to 127.0.0.1 or localhost, for local tries)",
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
 /// A weekly schedule in the line's time zone; outside it calls go to voicemail.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -335,18 +355,7 @@ impl LineConfig {
             return Err(bad("voicemail.max_length_secs", "must be 5 to 3600"));
         }
         check_prompt("voicemail.greeting", &vm.greeting)?;
-        let n = &vm.notify;
-        if n.sms_to.is_some() != n.sms_from.is_some() {
-            return Err(bad("voicemail.notify", "sms_to and sms_from go together"));
-        }
-        if let Some(url) = &n.webhook_url {
-            if !is_webhook_url(url) {
-                return Err(bad(
-                    "voicemail.notify.webhook_url",
-                    "must be an https URL (http only to 127.0.0.1 or localhost, for local tries)",
-                ));
-            }
-        }
+        vm.notify.validate("voicemail.notify")?;
         if let Some(h) = &self.hours {
             if h.time_zone.trim().is_empty() {
                 return Err(bad("hours.time_zone", "is empty"));

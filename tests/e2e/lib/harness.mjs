@@ -121,6 +121,13 @@ export async function startWorker({ vars = {}, kv = true, seed = true, extra = [
   };
 }
 
+// A deterministic generator (a linear congruence), so a run of made-up
+// calls is the same every time and a failure can be replayed.
+export function random(seed) {
+  let s = seed >>> 0;
+  return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+}
+
 // What every number, client and SIP leg we dial carries: where it reports
 // its progress (`leg` names the feature; a masked bridge names its session).
 export const leg = (name, session) =>

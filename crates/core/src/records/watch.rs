@@ -6,7 +6,7 @@
 
 use super::alerts::Alert;
 use super::health::Thresholds;
-use crate::config::{is_webhook_url, ConfigError, Notify};
+use crate::config::{ConfigError, Notify};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 
@@ -56,18 +56,7 @@ impl WatchSettings {
     /// The shape alone; the SMS number still passes the account's toll-fraud
     /// guard where the settings are stored.
     pub fn validate(&self) -> Result<(), ConfigError> {
-        let n = &self.alerts;
-        if n.sms_to.is_some() != n.sms_from.is_some() {
-            return Err(bad("alerts", "sms_to and sms_from go together"));
-        }
-        if let Some(url) = &n.webhook_url {
-            if !is_webhook_url(url) {
-                return Err(bad(
-                    "alerts.webhook_url",
-                    "must be an https URL (http only to 127.0.0.1 or localhost, for local tries)",
-                ));
-            }
-        }
+        self.alerts.validate("alerts")?;
         if !(1..=MAX_RETENTION_DAYS).contains(&self.retention_days) {
             return Err(bad("retention_days", "must be 1 to 400"));
         }
