@@ -146,9 +146,11 @@ impl DurableObject for CallLog {
             op,
             LogOp::Decided(_) | LogOp::Status(_) | LogOp::Debugger(_)
         );
+        // A registry that cannot be written now must not cost the record:
+        // the write goes on, and the next one tries the registry again.
         if writes && !self.registered.get() {
             if let Err(e) = self.register(&account).await {
-                return answer(500, &json!({ "error": format!("registry: {e}") }));
+                worker::console_error!("call log registry: {e}");
             }
         }
         match self.apply(op) {
