@@ -6,7 +6,7 @@
 use crate::intake::Webhook;
 use switchboard_core::account::AccountSid;
 use switchboard_core::records::status::StatusEvent;
-use switchboard_core::records::{DebuggerEvent, Decided, LogOp, Stored};
+use switchboard_core::records::{DebuggerEvent, Decided, LogWrite, Stored};
 use switchboard_edge::log::Event;
 use switchboard_edge::{clock, objects, rest, settings};
 use worker::Env;
@@ -20,7 +20,7 @@ pub enum NotStored {
     Failed(String),
 }
 
-async fn write(env: &Env, account: &str, op: &LogOp) -> Result<Stored, String> {
+async fn write(env: &Env, account: &str, op: &LogWrite) -> Result<Stored, String> {
     match objects::ask::<_, Stored>(env, CALL_LOG, account, op).await? {
         (_, Ok(v)) => Ok(v),
         (status, Err(e)) => Err(format!("call log answered {status}: {e}")),
@@ -41,7 +41,7 @@ pub async fn status(
         .set("leg", event.feature.as_str())
         .set("seq", event.sequence);
     let wanted = event.wants_queue_time().then(|| event.call_sid.clone());
-    let stored = write(env, hook.account.as_str(), &LogOp::Status(event))
+    let stored = write(env, hook.account.as_str(), &LogWrite::Status(event))
         .await
         .map_err(NotStored::Failed)?;
     if !stored.stored {
@@ -72,7 +72,7 @@ pub async fn queue_time(env: Env, account: AccountSid, call_sid: String) {
         let Some(queue_time_ms) = ms else {
             return Ok(());
         };
-        let op = LogOp::Queued {
+        let op = LogWrite::Queued {
             call_sid: call_sid.clone(),
             queue_time_ms,
         };
@@ -97,7 +97,7 @@ pub async fn debugger(
         DebuggerEvent::read(&hook.params, clock::now_ms()).map_err(NotStored::Unreadable)?;
     log.set("code", event.error_code.as_str())
         .set("sid", event.sid.as_str());
-    let stored = write(env, hook.account.as_str(), &LogOp::Debugger(event))
+    let stored = write(env, hook.account.as_str(), &LogWrite::Debugger(event))
         .await
         .map_err(NotStored::Failed)?;
     if !stored.stored {
@@ -109,7 +109,7 @@ pub async fn debugger(
 /// Writes what we decided for an inbound call. Run after the answer has
 /// gone (`wait_until`): the caller never waits for the record.
 pub async fn decided(env: Env, account: String, decided: Decided) {
-    if let Err(e) = write(&env, &account, &LogOp::Decided(decided)).await {
+    if let Err(e) = write(&env, &account, &LogWrite::Decided(decided)).await {
         let mut log = Event::new("record");
         log.set("account", account).set("error", e);
         log.emit();

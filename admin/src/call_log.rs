@@ -22,6 +22,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use std::cell::Cell;
 use std::collections::{BTreeMap, BTreeSet};
+use switchboard_core::ledger::{Op, Reply};
 use switchboard_core::records::alerts::{new_error_codes, transitions, Alert, Watched};
 use switchboard_core::records::health::{evaluate, rank, Health, Sample, Thresholds};
 use switchboard_core::records::status::{supersedes, StatusEvent};
@@ -30,6 +31,7 @@ use switchboard_core::records::{
     cursor, parse_cursor, DebuggerEvent, Decided, HealthQuery, ListQuery, LogOp, Stored,
     UsageQuery, WatchRun, WINDOWS,
 };
+use switchboard_edge::ledger::{ask_ledger, scope};
 use switchboard_edge::objects::answer;
 use worker::{
     durable_object, DurableObject, Env, Request, Response, Result, SqlStorage, SqlStorageValue,
@@ -39,8 +41,9 @@ use worker::{
 pub const BINDING: &str = "CALL_LOG";
 
 /// The deployment's list of accounts that have a call log, for the
-/// scheduled watch to visit: `calllog:<AccountSid>` in KV, written once by
-/// the object itself on its first write.
+/// scheduled watch to visit: a permanent claim on `calllog:<AccountSid>` in
+/// the registry's Ledger, made once by the object itself on its first
+/// write. A Durable Object rather than KV: a call writes no KV.
 pub const REGISTRY_PREFIX: &str = "calllog:";
 
 /// How long the watch may take to deliver an alert it was handed before
@@ -282,10 +285,16 @@ impl CallLog {
         if account.is_empty() {
             return Err(worker::Error::RustError("the object has no name".into()));
         }
-        let kv = self.env.kv(switchboard_edge::KV_BINDING)?;
-        kv.put(&format!("{REGISTRY_PREFIX}{account}"), "")?
-            .execute()
-            .await?;
+        let claim = Op::Claim {
+            key: format!("{REGISTRY_PREFIX}{account}"),
+            holder: "registered".into(),
+            until_ms: None,
+        };
+        match ask_ledger(&self.env, &scope::registry(), &claim).await {
+            Ok(Reply::Claimed | Reply::Held { .. }) => {}
+            Ok(other) => return Err(worker::Error::RustError(format!("registry: {other:?}"))),
+            Err(e) => return Err(worker::Error::RustError(e)),
+        }
         set_meta(&sql, "registered", &true)?;
         self.registered.set(true);
         Ok(())

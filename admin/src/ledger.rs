@@ -72,6 +72,19 @@ impl Ledger {
                     }),
                 }
             }
+            Op::Keys { prefix } => {
+                let listed = storage
+                    .list_with_options(worker::ListOptions::new().prefix(&claim_key(&prefix)))
+                    .await
+                    .map_err(e)?;
+                let keys = listed
+                    .keys()
+                    .into_iter()
+                    .filter_map(|k| k.ok().and_then(|k| k.as_string()))
+                    .filter_map(|k| k.strip_prefix("claim:").map(str::to_string))
+                    .collect();
+                Ok(Reply::Keys { keys })
+            }
             Op::Release { key, holder } => {
                 let current: Option<Claim> = storage.get(&claim_key(&key)).await.map_err(e)?;
                 match current {

@@ -1,5 +1,5 @@
 //! The scheduled watch (Cron Trigger, `admin/wrangler.toml`): for every
-//! account with a call log it
+//! account with a call log (the registry's Ledger lists them) it
 //! - asks each masking pool how many numbers are idle,
 //! - has the call log prune what is past retention, judge health, note new
 //!   Debugger error codes and pool levels, and keep the alerts that raises
@@ -19,11 +19,13 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use switchboard_core::account::AccountSid;
 use switchboard_core::config::Notify;
+use switchboard_core::ledger::{Op, Reply};
 use switchboard_core::phone::E164;
 use switchboard_core::records::alerts::Alert;
 use switchboard_core::records::watch::{sms_text, PoolLevel, WatchSettings};
 use switchboard_core::records::{LogOp, WatchRun};
 use switchboard_core::voicemail::Message;
+use switchboard_edge::ledger::{ask_ledger, scope};
 use switchboard_edge::log::Event;
 use switchboard_edge::objects::ask;
 use switchboard_edge::store::{self, Fresh, VoicemailMeta};
@@ -51,12 +53,16 @@ pub async fn run(env: &Env, now_ms: u64) {
     let mut log = Event::new("watch");
     let result = async {
         let kv = env.kv(KV_BINDING).map_err(|e| e.to_string())?;
-        let accounts = store::list::<Value>(&kv, REGISTRY_PREFIX)
-            .await
-            .map_err(|e| e.to_string())?;
+        let listed = Op::Keys {
+            prefix: REGISTRY_PREFIX.into(),
+        };
+        let accounts = match ask_ledger(env, &scope::registry(), &listed).await? {
+            Reply::Keys { keys } => keys,
+            other => return Err(format!("registry: {other:?}")),
+        };
         let mut total = Done::default();
         let mut failed = 0;
-        for (key, _) in &accounts {
+        for key in &accounts {
             let Ok(account) = AccountSid::parse(&key[REGISTRY_PREFIX.len()..]) else {
                 continue;
             };

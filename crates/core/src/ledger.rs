@@ -37,6 +37,8 @@ pub enum Op {
     Withdraw,
     /// Check a code, or every code-shaped run of digits in a text message.
     Verify { to: E164, answer: Answer },
+    /// Every key held under `prefix`: a registry's members.
+    Keys { prefix: String },
 }
 
 /// One rate limit: at most `limit` in an hour under `key`.
@@ -74,6 +76,10 @@ pub enum Reply {
     },
     Issued,
     Withdrawn,
+    /// The keys held under the prefix asked for, in order.
+    Keys {
+        keys: Vec<String>,
+    },
     Verdict {
         verdict: Verdict,
     },

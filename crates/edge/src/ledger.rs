@@ -57,4 +57,9 @@ pub mod scope {
     pub fn voicemail(account: &AccountSid, call_sid: &str) -> String {
         format!("vm:{account}:{call_sid}")
     }
+    /// The deployment's registries: which accounts have a call log
+    /// (`calllog:<AccountSid>`, held for good), for the scheduled watch.
+    pub fn registry() -> String {
+        "registry".into()
+    }
 }

@@ -155,6 +155,22 @@ pub struct WatchRun {
     pub pools: Vec<PoolLevel>,
 }
 
+/// What the calls worker writes to an account's call log: the writes of
+/// [`LogOp`] alone, in the same JSON (`{"op": "status", …}`), which the log
+/// reads as a `LogOp`. Its own type so that the call path's wasm carries
+/// the serializers of these four, not of every query the API makes.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "op", rename_all = "snake_case")]
+pub enum LogWrite {
+    Decided(Decided),
+    Status(StatusEvent),
+    Debugger(DebuggerEvent),
+    Queued {
+        call_sid: String,
+        queue_time_ms: u64,
+    },
+}
+
 /// What the account's call log is asked.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "op", rename_all = "snake_case")]
@@ -218,6 +234,59 @@ mod tests {
         let bad = Params::from_pairs([("Sid", "NO1"), ("Payload", r#"{"error_code":"<x>"}"#)]);
         assert!(DebuggerEvent::read(&bad, 0).is_err());
         assert!(DebuggerEvent::read(&Params::default(), 0).is_err());
+    }
+
+    #[test]
+    fn every_write_reads_back_as_the_same_op() {
+        let decided = Decided {
+            call_sid: "CA1".into(),
+            from: "+14155550101".into(),
+            to: "+14155550199".into(),
+            route: "voice/incoming".into(),
+            outcome: "connect".into(),
+            reason: Some("address_book".into()),
+            stir: None,
+            at_ms: 5,
+        };
+        let status = StatusEvent::read(
+            &Params::from_pairs([
+                ("CallSid", "CA2"),
+                ("CallStatus", "completed"),
+                ("leg", "api_call"),
+            ]),
+            7,
+        )
+        .unwrap();
+        let debugger = DebuggerEvent::read(
+            &Params::from_pairs([("Sid", "NO1"), ("Payload", r#"{"error_code":"11200"}"#)]),
+            9,
+        )
+        .unwrap();
+        let read = |w: &LogWrite| -> LogOp {
+            serde_json::from_str(&serde_json::to_string(w).unwrap()).unwrap()
+        };
+        assert_eq!(
+            read(&LogWrite::Decided(decided.clone())),
+            LogOp::Decided(decided)
+        );
+        assert_eq!(
+            read(&LogWrite::Status(status.clone())),
+            LogOp::Status(status)
+        );
+        assert_eq!(
+            read(&LogWrite::Debugger(debugger.clone())),
+            LogOp::Debugger(debugger)
+        );
+        assert_eq!(
+            read(&LogWrite::Queued {
+                call_sid: "CA3".into(),
+                queue_time_ms: 1234
+            }),
+            LogOp::Queued {
+                call_sid: "CA3".into(),
+                queue_time_ms: 1234
+            }
+        );
     }
 
     #[test]
