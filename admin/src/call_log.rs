@@ -190,10 +190,19 @@ fn after(cursor: &str) -> Result<[SqlStorageValue; 2]> {
 
 /// The cursor of the page after `rows`: only when the page is full, from its
 /// last row's (time, id).
-fn next_cursor<R>(rows: &[R], limit: u32, key: impl Fn(&R) -> (i64, &str)) -> Option<String> {
+fn next_cursor<R>(rows: &[R], limit: u32, key: impl Fn(&R) -> (i64, String)) -> Option<String> {
     let last = rows.last().filter(|_| rows.len() as u32 == limit)?;
     let (at, id) = key(last);
-    Some(cursor(at as u64, id))
+    Some(cursor(at as u64, &id))
+}
+
+/// A stored alert as the watch hands it out and the API lists it.
+fn raised(id: i64, at_ms: i64, body: &str) -> Value {
+    json!({
+        "id": id,
+        "at_ms": at_ms,
+        "alert": serde_json::from_str::<Value>(body).unwrap_or(Value::Null),
+    })
 }
 
 /// A call record as the API shows it.
@@ -505,7 +514,7 @@ impl CallLog {
                 args,
             )?
             .to_array()?;
-        let next = next_cursor(&rows, q.limit, |r| (r.first_ms, &r.call_sid));
+        let next = next_cursor(&rows, q.limit, |r| (r.first_ms, r.call_sid.clone()));
         Ok(json!({
             "calls": rows.iter().map(Row::shown).collect::<Vec<_>>(),
             "next_cursor": next,
@@ -574,7 +583,7 @@ impl CallLog {
         let counts: Vec<Count> = sql
             .exec("SELECT code, count(*) AS count FROM debugger GROUP BY code ORDER BY count DESC, code", None)?
             .to_array()?;
-        let next = next_cursor(&events, q.limit, |e| (e.at_ms, &e.sid));
+        let next = next_cursor(&events, q.limit, |e| (e.at_ms, e.sid.clone()));
         Ok(json!({ "events": events, "by_code": counts, "next_cursor": next }))
     }
 }
@@ -949,16 +958,7 @@ impl CallLog {
                 vec![int(run.now_ms + LEASE_MS), SqlStorageValue::Integer(d.id)],
             )?;
         }
-        let due: Vec<Value> = due
-            .iter()
-            .map(|d| {
-                json!({
-                    "id": d.id,
-                    "at_ms": d.at_ms,
-                    "alert": serde_json::from_str::<Value>(&d.body).unwrap_or(Value::Null),
-                })
-            })
-            .collect();
+        let due: Vec<Value> = due.iter().map(|d| raised(d.id, d.at_ms, &d.body)).collect();
         Ok(json!({
             "raised": alerts.len(),
             "due": due,
@@ -1018,19 +1018,13 @@ impl CallLog {
                 args,
             )?
             .to_array()?;
-        let next = rows
-            .last()
-            .filter(|_| rows.len() as u32 == q.limit)
-            .map(|r| cursor(r.at_ms as u64, &r.id.to_string()));
+        let next = next_cursor(&rows, q.limit, |r| (r.at_ms, r.id.to_string()));
         let alerts: Vec<Value> = rows
             .iter()
             .map(|r| {
-                json!({
-                    "id": r.id,
-                    "at_ms": r.at_ms,
-                    "alert": serde_json::from_str::<Value>(&r.body).unwrap_or(Value::Null),
-                    "delivered_ms": r.delivered_ms,
-                })
+                let mut shown = raised(r.id, r.at_ms, &r.body);
+                shown["delivered_ms"] = json!(r.delivered_ms);
+                shown
             })
             .collect();
         Ok(json!({ "alerts": alerts, "next_cursor": next }))

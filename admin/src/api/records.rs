@@ -19,10 +19,7 @@ const MAX_PAGE: u32 = 200;
 /// The page asked for in the query string; every filter checked here, so
 /// the object only ever sees well-formed ones.
 fn query(cx: &Ctx<'_>) -> Result<ListQuery, ApiError> {
-    let url = cx
-        .req
-        .url()
-        .map_err(|_| ApiError::Malformed("unreadable URL".into()))?;
+    let url = url_of(cx)?;
     let mut q = ListQuery {
         limit: DEFAULT_PAGE,
         ..ListQuery::default()
@@ -67,6 +64,12 @@ fn query(cx: &Ctx<'_>) -> Result<ListQuery, ApiError> {
         }
     }
     Ok(q)
+}
+
+fn url_of(cx: &Ctx<'_>) -> Result<worker::Url, ApiError> {
+    cx.req
+        .url()
+        .map_err(|_| ApiError::Malformed("unreadable URL".into()))
 }
 
 async fn ask_log(cx: &Ctx<'_>, op: &LogOp) -> Reply {
@@ -136,10 +139,7 @@ pub async fn alerts(cx: &Ctx<'_>) -> Reply {
 /// `GET …/health`: the last 24 hours and 7 days, for the account and each
 /// number that placed calls, judged by the account's lines.
 pub async fn health(cx: &Ctx<'_>) -> Reply {
-    let url = cx
-        .req
-        .url()
-        .map_err(|_| ApiError::Malformed("unreadable URL".into()))?;
+    let url = url_of(cx)?;
     if let Some((k, _)) = url.query_pairs().next() {
         return Err(ApiError::Malformed(format!(
             "unknown query parameter {k:?}"
@@ -155,10 +155,7 @@ pub async fn health(cx: &Ctx<'_>) -> Reply {
 
 /// `GET …/usage?month=YYYY-MM` (UTC; this month when left out).
 pub async fn usage(cx: &Ctx<'_>) -> Reply {
-    let url = cx
-        .req
-        .url()
-        .map_err(|_| ApiError::Malformed("unreadable URL".into()))?;
+    let url = url_of(cx)?;
     let mut month = None;
     for (k, v) in url.query_pairs() {
         match k.as_ref() {
