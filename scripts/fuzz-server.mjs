@@ -1,10 +1,11 @@
 // Runs both built workers in workerd for scripts/fuzz-api.sh, as the e2e
 // tests do (tests/e2e/lib/harness.mjs), with a local recorder standing in
 // for Twilio's REST API (nothing leaves the machine), and mints an account
-// token through the API. Prints one JSON line, {url, token, account}, then
-// runs until its standard input closes.
+// token through the API. Writes {url, token, account} as JSON to the file
+// named by its argument, then runs until its standard input closes.
 import { startWorker, SECRETS } from "../tests/e2e/lib/harness.mjs";
 import { startRecorder } from "../tests/e2e/lib/recorder.mjs";
+import { writeFileSync } from "node:fs";
 
 const ACCOUNT = "AC00000000000000000000000000000001";
 const recorder = await startRecorder();
@@ -16,7 +17,7 @@ const r = await fetch(`${w.url}/api/v1/accounts/${ACCOUNT}/tokens`, {
 });
 if (r.status !== 201) throw new Error(`token: ${r.status} ${await r.text()}`);
 const { token } = await r.json();
-console.log(JSON.stringify({ url: w.url, token, account: ACCOUNT }));
+writeFileSync(process.argv[2], JSON.stringify({ url: w.url, token, account: ACCOUNT }));
 
 let stopping = false;
 async function stop() {

@@ -29,10 +29,8 @@ pub async fn list(cx: &Ctx<'_>) -> Reply {
         .keys
         .into_iter()
         .filter_map(|(k, e)| {
-            Some(ListedEntry {
-                number: E164::parse(k.strip_prefix(&prefix)?).ok()?,
-                entry: e.unwrap_or_default(),
-            })
+            let number = E164::parse(k.strip_prefix(&prefix)?).ok()?;
+            Some(ListedEntry::new(number, e.unwrap_or_default()))
         })
         .collect();
     answer(

@@ -2,6 +2,7 @@
 //! simulator: what the API reads and answers.
 
 use serde::{Deserialize, Serialize};
+use switchboard_core::outcome::Target;
 use switchboard_core::phone::E164;
 use switchboard_core::screening::address_book::Import;
 use switchboard_core::screening::Entry;
@@ -22,12 +23,29 @@ pub struct LineDeleted {
     pub entries_deleted: usize,
 }
 
-/// A caller on a line's lists.
+/// A caller on a line's lists: the number and its [`Entry`]'s fields. (Not
+/// a flattened `Entry`: that type refuses unknown fields, so its schema
+/// would refuse `number` too.)
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct ListedEntry {
     pub number: E164,
-    #[serde(flatten)]
-    pub entry: Entry,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub allow: bool,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub block: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub forward: Option<Target>,
+}
+
+impl ListedEntry {
+    pub fn new(number: E164, entry: Entry) -> ListedEntry {
+        ListedEntry {
+            number,
+            allow: entry.allow,
+            block: entry.block,
+            forward: entry.forward,
+        }
+    }
 }
 
 /// `GET …/lines/{To}/entries`.
