@@ -796,6 +796,39 @@ mod tests {
         }
     }
 
+    /// A type that refuses unknown fields, flattened beside other fields,
+    /// documents an answer no client could validate (`allOf` with a schema
+    /// of `additionalProperties: false`): the fuzzer found one such.
+    #[test]
+    fn no_closed_schema_is_combined_with_other_fields() {
+        let doc = served();
+        let components = doc["components"]["schemas"].as_object().unwrap();
+        fn walk(v: &serde_json::Value, components: &serde_json::Map<String, serde_json::Value>) {
+            match v {
+                serde_json::Value::Object(o) => {
+                    if let Some(parts) = o.get("allOf").and_then(|a| a.as_array()) {
+                        for part in parts.iter().filter(|_| parts.len() > 1) {
+                            let name = part["$ref"]
+                                .as_str()
+                                .and_then(|r| r.strip_prefix("#/components/schemas/"));
+                            if let Some(name) = name {
+                                assert_ne!(
+                                    components[name]["additionalProperties"],
+                                    serde_json::json!(false),
+                                    "{name} is closed but combined with other fields"
+                                );
+                            }
+                        }
+                    }
+                    o.values().for_each(|x| walk(x, components));
+                }
+                serde_json::Value::Array(a) => a.iter().for_each(|x| walk(x, components)),
+                _ => {}
+            }
+        }
+        walk(&doc, components);
+    }
+
     #[test]
     fn it_is_openapi_3_1_with_bearer_auth_and_a_public_document_route() {
         let doc = served();
