@@ -115,6 +115,28 @@ test("every failure answers {error, code} and the fields it carries", async () =
   assert.equal((await unreachable.json()).code, "method_not_allowed");
 });
 
+test("a failure in storage or inside a Durable Object answers the same shape", async () => {
+  // A stored value that no longer reads: 503, the key's number masked.
+  await w.kv.put(`line:${ACCOUNT}:+14155550155`, "{broken");
+  let r = await api("GET", acct("/lines/+14155550155"));
+  assert.deepEqual([r.status, r.body.code], [503, "unavailable"]);
+  assert.ok(!r.body.error.includes("4155550155"), r.body.error);
+  await w.kv.delete(`line:${ACCOUNT}:+14155550155`);
+  // The Ledger object fails (no CHALLENGE_SECRET to check a code with).
+  const bare = await startWorker({ vars: { CHALLENGE_SECRET: "" } });
+  try {
+    const res = await fetch(`${bare.url}/api/v1${acct("/verifications/check")}`, {
+      method: "POST", headers: { Authorization: `Bearer ${SECRETS.ADMIN_TOKEN}`, "Content-Type": "application/json" },
+      body: JSON.stringify({ to: "+14155550124", code: "123456" }),
+    });
+    const body = await res.json();
+    assert.deepEqual([res.status, body.code, typeof body.error], [503, "unavailable", "string"]);
+    assert.match(res.headers.get("x-request-id"), HEX32);
+  } finally {
+    await bare.stop();
+  }
+});
+
 // Every list, paged: the default page has `next_cursor`, a bad limit or
 // cursor is a 422 naming it, and a cursor of one list is refused by another.
 const LISTS = [

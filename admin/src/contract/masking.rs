@@ -1,6 +1,7 @@
 //! Masking pools: their settings, numbers and sessions.
 
 use serde::{Deserialize, Serialize};
+use serde_json::json;
 use std::collections::BTreeMap;
 use switchboard_core::masking::call::Carrier;
 use switchboard_core::masking::{ProxyNumber, Session, State};
@@ -9,6 +10,7 @@ use utoipa::ToSchema;
 /// Pool-wide settings kept beside the pool.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(examples(json!({"grace_secs": 600, "low_water": 1})))]
 pub struct Settings {
     pub grace_secs: u32,
     pub low_water: u32,
@@ -90,6 +92,7 @@ pub struct NumberSettings {
 /// `POST …/sessions`.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(examples(json!({"a": "+14155550199", "b": "+14155550402", "ttl_secs": 3600})))]
 pub struct NewSessionRequest {
     pub a: String,
     pub b: String,

@@ -2,6 +2,7 @@
 //! verification codes.
 
 use serde::{Deserialize, Serialize};
+use serde_json::json;
 use serde_json::{Map, Value};
 use switchboard_core::outbound::verification::{Channel, Denied};
 use switchboard_core::outbound::{Pick, Rule};
@@ -53,6 +54,7 @@ pub struct CallerId {
 /// `POST …/calls`: exactly one of `message`, `url`, `flow_sid`.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(examples(json!({"to": "+14155550124", "message": "Your table is ready."})))]
 pub struct CallRequest {
     pub to: String,
     #[serde(default)]
@@ -78,6 +80,7 @@ pub struct CallStarted {
 /// `POST …/verifications`.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(examples(json!({"to": "+14155550124", "channel": "sms"})))]
 pub struct CodeRequest {
     pub to: String,
     pub channel: Channel,
@@ -97,6 +100,7 @@ pub struct CodeSent {
 /// `POST …/verifications/check`.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(examples(json!({"to": "+14155550124", "code": "123456"})))]
 pub struct CheckRequest {
     pub to: String,
     pub code: String,

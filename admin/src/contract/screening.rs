@@ -2,6 +2,7 @@
 //! simulator: what the API reads and answers.
 
 use serde::{Deserialize, Serialize};
+use serde_json::json;
 use switchboard_core::outcome::Target;
 use switchboard_core::phone::E164;
 use switchboard_core::screening::address_book::Import;
@@ -124,6 +125,7 @@ pub struct VoicemailPage {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[allow(non_snake_case)]
+#[schema(examples(json!({"To": "+14155550199", "From": "+14155550101"})))]
 pub struct SimulatedCall {
     pub To: String,
     pub From: String,

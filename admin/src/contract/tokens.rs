@@ -1,6 +1,7 @@
 //! The account's API tokens (managed by the root token only).
 
 use serde::{Deserialize, Serialize};
+use serde_json::json;
 use utoipa::ToSchema;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -17,6 +18,7 @@ pub const MAX_LABEL: usize = 200;
 /// `POST …/tokens`.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(examples(json!({"scope": "read", "label": "dashboard"})))]
 pub struct NewToken {
     pub scope: Scope,
     #[serde(default)]
