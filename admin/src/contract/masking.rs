@@ -1,7 +1,6 @@
 //! Masking pools: their settings, numbers and sessions.
 
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 use std::collections::BTreeMap;
 use switchboard_core::masking::call::Carrier;
 use switchboard_core::masking::{ProxyNumber, Session, State};

@@ -2,7 +2,6 @@
 //! verification codes.
 
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 use serde_json::{Map, Value};
 use switchboard_core::outbound::verification::{Channel, Denied};
 use switchboard_core::outbound::{Pick, Rule};

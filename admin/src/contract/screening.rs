@@ -2,7 +2,6 @@
 //! simulator: what the API reads and answers.
 
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 use switchboard_core::outcome::Target;
 use switchboard_core::phone::E164;
 use switchboard_core::screening::address_book::Import;
