@@ -237,6 +237,7 @@ async fn dispatch(endpoint: Endpoint, cx: &mut Ctx<'_>) -> std::result::Result<A
         E::GetCall => records::call(cx).await,
         E::ListDebuggerEvents => records::debugger(cx).await,
         E::Health => records::health(cx).await,
+        E::HealthDays => records::trend(cx).await,
         E::Usage => records::usage(cx).await,
         E::ListAlerts => records::alerts(cx).await,
         E::GetMonitoring => monitoring::get(cx).await,

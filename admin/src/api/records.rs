@@ -11,6 +11,7 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 use switchboard_core::dates;
 use switchboard_core::records::status::CallStatus;
+use switchboard_core::records::trend::{self, TrendQuery};
 use switchboard_core::records::{HealthQuery, ListQuery, LogOp, UsageQuery};
 use switchboard_edge::clock;
 use switchboard_edge::objects::ask;
@@ -152,6 +153,38 @@ pub async fn health(cx: &Ctx<'_>) -> Reply {
     };
     // The object answers `contract::records::HealthReport`.
     Ok((200, ask_log::<Value>(cx, &LogOp::Health(q)).await?))
+}
+
+/// `GET …/health/days?days=&number=`: the account's (or one placing
+/// number's) figures a UTC day at a time, oldest first.
+pub async fn trend(cx: &Ctx<'_>) -> Reply {
+    let query = super::query_of(cx.req)?;
+    let mut q = TrendQuery {
+        now_ms: clock::now_ms(),
+        days: 14,
+        number: None,
+    };
+    for (k, v) in query.iter() {
+        match k {
+            "days" => {
+                q.days = v
+                    .parse()
+                    .ok()
+                    .filter(|n| (1..=trend::MAX_DAYS).contains(n))
+                    .ok_or_else(|| {
+                        ApiError::invalid("days", format!("days: 1 to {}", trend::MAX_DAYS))
+                    })?
+            }
+            "number" => q.number = Some(number(v)?.to_string()),
+            other => {
+                return Err(ApiError::Malformed(format!(
+                    "unknown query parameter {other:?}"
+                )))
+            }
+        }
+    }
+    // The object answers `contract::records::HealthDays`.
+    Ok((200, ask_log::<Value>(cx, &LogOp::Trend(q)).await?))
 }
 
 /// `GET …/usage?month=YYYY-MM` (UTC; this month when left out).

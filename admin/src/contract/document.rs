@@ -389,6 +389,28 @@ fn spec(e: Endpoint) -> Spec {
             none(),
             &[],
         ),
+        HealthDays => s(
+            "The health figures a UTC day at a time, oldest first",
+            "records",
+            None,
+            (200, json::<super::records::HealthDays>()),
+            vec![
+                query(
+                    "days",
+                    ObjectBuilder::new()
+                        .schema_type(Type::Integer)
+                        .minimum(Some(1))
+                        .maximum(Some(switchboard_core::records::trend::MAX_DAYS))
+                        .default(Some(14.into())),
+                    "How many days, ending today (14 when left out).",
+                ),
+                number_query(
+                    "number",
+                    "One placing number's calls (the account's when left out).",
+                ),
+            ],
+            &[],
+        ),
         Usage => s(
             "Calls and minutes in a month",
             "records",

@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 use switchboard_core::records::alerts::Alert;
 use switchboard_core::records::health::{Health, Thresholds};
+use switchboard_core::records::trend::Day;
 use utoipa::ToSchema;
 
 /// A call record.
@@ -106,6 +107,12 @@ pub struct NumberHealth {
     pub number: String,
     #[serde(flatten)]
     pub health: Health,
+}
+
+/// `GET …/health/days`: the health figures a UTC day at a time, oldest first.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HealthDays {
+    pub days: Vec<Day>,
 }
 
 /// Calls and minutes over a span.
