@@ -12,7 +12,7 @@ import { ROOT, SECRETS } from "../tests/e2e/lib/harness.mjs";
 export const WORKERS = [
   { name: "floor", config: "benches/floor/wrangler.toml", script: "benches/floor/build/index.js", modulesRoot: "benches/floor/build", probe: "/", status: 200 },
   { name: "calls", config: "wrangler.toml", script: "build/entry.mjs", modulesRoot: "build", secrets: SECRETS, probe: "/health", status: 200 },
-  { name: "admin", config: "admin/wrangler.toml", script: "admin/build/index.js", modulesRoot: "admin/build", secrets: SECRETS, probe: "/health", status: 200 },
+  { name: "admin", config: "admin/wrangler.toml", script: "admin/build/entry.mjs", modulesRoot: "admin/build", secrets: SECRETS, probe: "/health", status: 200 },
 ];
 
 // What Miniflare needs to run a worker as its own service: the wrangler

@@ -39,11 +39,12 @@ if [ "$which" = all ] || [ "$which" = calls ]; then
   worker-build --release
   strip_names build/index_bg.wasm
   # The entry module wraps the Rust worker (see its header).
-  cp src/entry.mjs build/entry.mjs
+  cp src/entry.mjs src/request-id.mjs build/
 fi
 if [ "$which" = all ] || [ "$which" = admin ]; then
   (cd admin && worker-build --release)
   strip_names admin/build/index_bg.wasm
+  cp admin/src/entry.mjs src/request-id.mjs admin/build/
 fi
 if [ "$which" = floor ]; then
   (cd benches/floor && worker-build --release)

@@ -45,6 +45,16 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   echo "$want" > "$stamp"
 fi
 
+# Schemathesis, for scripts/fuzz-api.sh (and the short run in scripts/test.sh),
+# in its own virtualenv under the repository (.venv/, ignored by git).
+SCHEMATHESIS_VERSION=4.32.5
+if [ "$(.venv/bin/schemathesis --version 2>/dev/null | grep -oE '[0-9]+\.[0-9]+\.[0-9]+')" != "$SCHEMATHESIS_VERSION" ]; then
+  command -v python3 >/dev/null || { say "python3 not found: install Python 3.9 or newer (for Schemathesis)"; exit 1; }
+  say "installing schemathesis $SCHEMATHESIS_VERSION into .venv (about a minute, once)"
+  python3 -m venv .venv
+  .venv/bin/pip install --quiet --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION"
+fi
+
 # Local secrets for wrangler dev, fresh random values. Never committed
 # (.gitignore). A secret added by a later version is appended, others kept.
 [ -f .dev.vars ] || echo "# Local secrets for wrangler dev. Production uses 'wrangler secret put'." > .dev.vars

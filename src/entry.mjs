@@ -1,5 +1,5 @@
 // The worker's entry module: the Rust worker (build/index.js, made by
-// worker-build) behind one thing Rust cannot do for itself. A panic aborts
+// worker-build) behind what Rust cannot do for itself. A panic aborts
 // the wasm instance in the middle of a request: the runtime gets a fresh
 // instance for the next request, but the requests in flight on the dead one
 // never settle, and the runtime ends them as errors. For a carrier webhook
@@ -10,9 +10,11 @@
 // deployment's fallback plan after verifying it like any other request.
 // It also hands the admin worker's paths (/api/) to it over the ADMIN
 // service binding, before the wasm is touched, so one URL serves both.
+// Every request gets its id here (request-id.mjs), and every answer carries it.
 // Copied next to index.js by scripts/build.sh.
 import { WorkerEntrypoint } from "cloudflare:workers";
 import Rust from "./index.js";
+import { requestId, withId, stamped, failed } from "./request-id.mjs";
 export * from "./index.js";
 
 const CARRIER = /^\/(voice|sms|messagebird)\//;
@@ -27,9 +29,20 @@ globalThis.__switchboardPanicked = () => {
 };
 
 export default class Switchboard extends WorkerEntrypoint {
-  async fetch(request) {
+  async fetch(original) {
+    const id = requestId(original);
+    const request = withId(original, id);
+    try {
+      return stamped(await this.answer(request), id);
+    } catch (error) {
+      console.error(JSON.stringify({ level: "error", worker: "calls", request_id: id, error: "unanswered: " + (error?.name ?? "error") }));
+      return failed(request, id);
+    }
+  }
+
+  async answer(request) {
     if (ADMIN.test(new URL(request.url).pathname)) {
-      if (!this.env.ADMIN) return new Response("the admin worker is not bound (ADMIN)\n", { status: 503 });
+      if (!this.env.ADMIN) return failed(request, request.headers.get("X-Request-Id"), 503);
       return this.env.ADMIN.fetch(request);
     }
     const retry = CARRIER.test(new URL(request.url).pathname) ? request.clone() : null;

@@ -33,7 +33,7 @@ pub async fn recorded(hook: &Webhook, env: &Env, log: &mut Event) -> Result<Outc
     let key = store::fallback_voicemail_key(&hook.account, &message.call_sid);
     let stored = async {
         let kv = env.kv(KV_BINDING).map_err(|e| e.to_string())?;
-        store::put_json(&kv, &key, &message)
+        store::put_voicemail(&kv, &key, &message)
             .await
             .map_err(|e| e.to_string())
     };

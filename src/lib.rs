@@ -26,7 +26,7 @@ use switchboard_core::paths::{RequestUrl, Route, Signer};
 use switchboard_core::phone::Party;
 use switchboard_core::records::Decided;
 use switchboard_edge::log::Event;
-use switchboard_edge::{fallback as plan, panic, respond, settings, VERSION};
+use switchboard_edge::{fallback as plan, panic, request_id, respond, settings, VERSION};
 use worker::{event, Context, Env, Method, Request, Response, Result};
 
 #[event(fetch)]
@@ -64,7 +64,7 @@ async fn carrier(
     ctx: Context,
     route: Route,
 ) -> Result<Response> {
-    let mut log = Event::new(route.name());
+    let mut log = Event::request(route.name(), &request_id::of(&req));
     let hook = match intake::twilio(&mut req, &env, url).await {
         Ok(hook) => hook,
         Err(refusal) => return refuse(refusal, &mut log),
@@ -126,7 +126,8 @@ async fn carrier(
     log.set("outcome", outcome.kind());
     if let Some(decided) = decision(&hook, route, &outcome, &log) {
         let account = hook.account.as_str().to_string();
-        ctx.wait_until(records::decided(env.clone(), account, decided));
+        let id = log.get("request_id").unwrap_or_default().to_string();
+        ctx.wait_until(records::decided(env.clone(), account, decided, id));
     }
     log.emit();
     respond::twiml(&outcome)
@@ -183,6 +184,7 @@ async fn report(
             env.clone(),
             hook.account.clone(),
             call_sid,
+            log.get("request_id").unwrap_or_default().to_string(),
         )),
     }
     log.emit();
@@ -232,7 +234,7 @@ fn masked(raw: Option<&str>) -> String {
 /// XML, and when our side fails the caller still hears a sentence.
 async fn messagebird(mut req: Request, url: &str, env: Env, route: Route) -> Result<Response> {
     let voice = route == Route::MessagebirdVoice;
-    let mut log = Event::new(route.name());
+    let mut log = Event::request(route.name(), &request_id::of(&req));
     let retried = after_panic(&req);
     let signed = match intake::messagebird(&mut req, &env, !retried, url).await {
         Ok(s) => s,

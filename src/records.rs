@@ -54,7 +54,7 @@ pub async fn status(
 /// Reads a REST-created call's `QueueTime` from its Call resource and adds
 /// it to the record. Run after the callback is answered (`wait_until`):
 /// Twilio does not wait on our REST request.
-pub async fn queue_time(env: Env, account: AccountSid, call_sid: String) {
+pub async fn queue_time(env: Env, account: AccountSid, call_sid: String, request_id: String) {
     let found = async {
         let auth = rest::basic_auth(&env, &account).ok_or("no credentials for this account")?;
         let url = format!(
@@ -79,7 +79,7 @@ pub async fn queue_time(env: Env, account: AccountSid, call_sid: String) {
         write(&env, account.as_str(), &op).await.map(drop)
     };
     if let Err(e) = found.await {
-        let mut log = Event::new("record");
+        let mut log = Event::request("record", &request_id);
         log.set("account", account.as_str())
             .set("call", call_sid.as_str())
             .set("error", format!("queue time: {e}"));
@@ -108,9 +108,9 @@ pub async fn debugger(
 
 /// Writes what we decided for an inbound call. Run after the answer has
 /// gone (`wait_until`): the caller never waits for the record.
-pub async fn decided(env: Env, account: String, decided: Decided) {
+pub async fn decided(env: Env, account: String, decided: Decided, request_id: String) {
     if let Err(e) = write(&env, &account, &LogWrite::Decided(decided)).await {
-        let mut log = Event::new("record");
+        let mut log = Event::request("record", &request_id);
         log.set("account", account).set("error", e);
         log.emit();
     }

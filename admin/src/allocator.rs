@@ -11,11 +11,14 @@
 //! object. When an index write fails after the pool was stored, the sessions
 //! are remembered and an alarm writes them again until KV matches.
 
+use crate::contract::masking::{
+    NumberPage, NumberRemoved, PoolNumbers, Reindexed, SessionPage, SessionShown,
+};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use switchboard_core::account::AccountSid;
 use switchboard_core::ledger::Op;
-use switchboard_core::masking::call::{Carrier, Indexed};
+use switchboard_core::masking::call::Indexed;
 use switchboard_core::masking::{NewSession, Pool, PoolError, ProxyNumber, Session};
 use switchboard_core::outbound::{self, Outbound, Refused};
 use switchboard_core::phone::E164;
@@ -33,85 +36,7 @@ const EXPIRED_NOTICE_SECS: u64 = 7 * 24 * 3600;
 /// How soon a failed index write is tried again.
 const REINDEX_RETRY_MS: u64 = 10_000;
 
-/// Pool-wide settings kept beside the pool.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Settings {
-    pub grace_secs: u32,
-    pub low_water: u32,
-    /// Said to the caller before bridging; `{name}` is the other party's
-    /// `a_name`/`b_name` label.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub announce: Option<String>,
-    #[serde(default)]
-    pub record: bool,
-    #[serde(default)]
-    pub carrier: Carrier,
-}
-
-/// `PATCH …/settings`: only the fields given change.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct SettingsPatch {
-    #[serde(default)]
-    pub grace_secs: Option<u32>,
-    #[serde(default)]
-    pub low_water: Option<u32>,
-    /// `null` removes the announcement.
-    #[serde(default, with = "double_option")]
-    pub announce: Option<Option<String>>,
-    #[serde(default)]
-    pub record: Option<bool>,
-    #[serde(default)]
-    pub carrier: Option<Carrier>,
-}
-
-/// Tells a field that is absent (`None`) from one set to `null` (`Some(None)`).
-mod double_option {
-    use serde::{Deserialize, Deserializer, Serialize, Serializer};
-    pub fn deserialize<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
-        d: D,
-    ) -> Result<Option<Option<T>>, D::Error> {
-        Option::<T>::deserialize(d).map(Some)
-    }
-    pub fn serialize<S: Serializer, T: Serialize>(
-        v: &Option<Option<T>>,
-        s: S,
-    ) -> Result<S::Ok, S::Error> {
-        match v {
-            None => s.serialize_none(),
-            Some(inner) => inner.serialize(s),
-        }
-    }
-}
-
-impl SettingsPatch {
-    fn apply(self, s: &mut Settings) {
-        if let Some(v) = self.grace_secs {
-            s.grace_secs = v;
-        }
-        if let Some(v) = self.low_water {
-            s.low_water = v;
-        }
-        if let Some(v) = self.announce {
-            s.announce = v;
-        }
-        if let Some(v) = self.record {
-            s.record = v;
-        }
-        if let Some(v) = self.carrier {
-            s.carrier = v;
-        }
-    }
-}
-
-/// `PUT …/numbers/{n}`.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct NumberSettings {
-    #[serde(default)]
-    pub market: Option<String>,
-}
+pub use crate::contract::masking::{NumberSettings, Settings, SettingsPatch};
 
 /// A new session as the worker hands it over: parties already in E.164,
 /// the id drawn, and the account's outbound config for the guard.
@@ -127,7 +52,12 @@ pub struct CreateSession {
 #[serde(tag = "op", rename_all = "snake_case")]
 pub enum PoolOp {
     CreateSession(CreateSession),
-    ListSessions,
+    /// A page of the live sessions, oldest first: `after` is the last
+    /// one's `<created_at_ms>.<id>`.
+    ListSessions {
+        limit: u32,
+        after: Option<String>,
+    },
     GetSession {
         id: String,
     },
@@ -141,7 +71,11 @@ pub enum PoolOp {
     RemoveNumber {
         number: E164,
     },
-    ListNumbers,
+    /// A page of the numbers, in order: `after` is the last one.
+    ListNumbers {
+        limit: u32,
+        after: Option<String>,
+    },
     GetSettings,
     PutSettings(Settings),
     PatchSettings(SettingsPatch),
@@ -159,9 +93,9 @@ impl PoolOp {
     fn writes(&self) -> bool {
         !matches!(
             self,
-            PoolOp::ListSessions
+            PoolOp::ListSessions { .. }
                 | PoolOp::GetSession { .. }
-                | PoolOp::ListNumbers
+                | PoolOp::ListNumbers { .. }
                 | PoolOp::GetSettings
                 | PoolOp::Report { .. }
         )
@@ -386,7 +320,26 @@ fn handle(stored: &mut Stored, op: PoolOp, now: u64) -> Handled {
             let session = stored.pool.allocate(new.session, now)?;
             Ok((201, json!(session), vec![session]))
         }
-        PoolOp::ListSessions => Ok((200, json!({ "sessions": stored.pool.live(now) }), vec![])),
+        PoolOp::ListSessions { limit, after } => {
+            let key = |s: &Session| (s.created_at_ms, s.id.clone());
+            let after = after.and_then(|a| {
+                let (ms, id) = a.split_once('.')?;
+                Some((ms.parse::<u64>().ok()?, id.to_string()))
+            });
+            let mut live: Vec<Session> = stored.pool.live(now).into_iter().cloned().collect();
+            live.sort_by_key(key);
+            live.retain(|s| after.as_ref().is_none_or(|a| key(s) > *a));
+            let (sessions, next_cursor) =
+                page_of(live, limit, |s| format!("{}.{}", s.created_at_ms, s.id));
+            Ok((
+                200,
+                json!(SessionPage {
+                    sessions,
+                    next_cursor
+                }),
+                vec![],
+            ))
+        }
         PoolOp::GetSession { id } => {
             let s = stored
                 .pool
@@ -395,7 +348,11 @@ fn handle(stored: &mut Stored, op: PoolOp, now: u64) -> Handled {
                 .find(|s| s.id == id)
                 .ok_or(PoolError::UnknownSession(id.clone()))?;
             let state = s.state(now, u64::from(stored.settings.grace_secs) * 1000);
-            Ok((200, json!({ "session": s, "state": state }), vec![]))
+            let shown = SessionShown {
+                session: s.clone(),
+                state,
+            };
+            Ok((200, json!(shown), vec![]))
         }
         PoolOp::EndSession { id } => {
             let s = stored.pool.end(&id, now)?;
@@ -407,17 +364,33 @@ fn handle(stored: &mut Stored, op: PoolOp, now: u64) -> Handled {
                 market,
                 draining: false,
             })?;
-            Ok((200, json!({ "numbers": stored.pool.numbers }), vec![]))
+            let all = PoolNumbers {
+                numbers: stored.pool.numbers.clone(),
+            };
+            Ok((200, json!(all), vec![]))
         }
         PoolOp::RemoveNumber { number } => {
             let removed = stored.pool.remove_number(&number, now)?;
+            let shown = NumberRemoved {
+                removed,
+                draining: !removed,
+            };
+            Ok((200, json!(shown), vec![]))
+        }
+        PoolOp::ListNumbers { limit, after } => {
+            let mut numbers = stored.pool.numbers.clone();
+            numbers.sort_by(|a, b| a.number.cmp(&b.number));
+            numbers.retain(|n| after.as_deref().is_none_or(|a| n.number.as_str() > a));
+            let (numbers, next_cursor) = page_of(numbers, limit, |n| n.number.to_string());
             Ok((
                 200,
-                json!({ "removed": removed, "draining": !removed }),
+                json!(NumberPage {
+                    numbers,
+                    next_cursor
+                }),
                 vec![],
             ))
         }
-        PoolOp::ListNumbers => Ok((200, json!({ "numbers": stored.pool.numbers }), vec![])),
         PoolOp::GetSettings => Ok((200, json!(stored.settings), vec![])),
         PoolOp::PutSettings(settings) => set(stored, settings),
         PoolOp::PatchSettings(patch) => {
@@ -427,7 +400,10 @@ fn handle(stored: &mut Stored, op: PoolOp, now: u64) -> Handled {
         }
         PoolOp::Reindex => {
             let all = stored.pool.sessions.clone();
-            Ok((200, json!({ "reindexed": all.len() }), all))
+            let shown = Reindexed {
+                reindexed: all.len(),
+            };
+            Ok((200, json!(shown), all))
         }
         PoolOp::Report { a, b, market } => {
             let pair = a.as_ref().zip(b.as_ref());
@@ -443,6 +419,21 @@ fn set(stored: &mut Stored, settings: Settings) -> Handled {
     stored.pool.low_water = settings.low_water;
     stored.settings = settings;
     Ok((200, json!(stored.settings), stored.pool.sessions.clone()))
+}
+
+/// The first `limit` of `items`, and the cursor after the last of them
+/// when more are left.
+fn page_of<T>(
+    mut items: Vec<T>,
+    limit: u32,
+    key: impl Fn(&T) -> String,
+) -> (Vec<T>, Option<String>) {
+    if items.len() <= limit as usize {
+        return (items, None);
+    }
+    items.truncate(limit as usize);
+    let next = items.last().map(key);
+    (items, next)
 }
 
 /// The registry holder of a pool: `<AccountSid>/<pool>`.

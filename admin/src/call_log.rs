@@ -17,6 +17,11 @@
 //!   are in breach, which error codes and low pools were announced), and
 //!   whether the account is in the deployment's registry.
 
+use crate::contract::records::{
+    AlertPage, CallDecision, CallDetail, CallEvent, CallPage, CallRecord, CodeCount,
+    DebuggerEventShown, DebuggerPage, HealthDays, HealthReport, HealthWindow, NumberHealth,
+    RaisedAlert, UsageRow, UsageTotals,
+};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
@@ -189,15 +194,31 @@ fn after(cursor: &str) -> Result<[SqlStorageValue; 2]> {
     Ok([int(at), text(id)])
 }
 
-/// The cursor of the page after `rows`: only when the page is full, from its
-/// last row's (time, id).
-fn next_cursor<R>(rows: &[R], limit: u32, key: impl Fn(&R) -> (i64, String)) -> Option<String> {
-    let last = rows.last().filter(|_| rows.len() as u32 == limit)?;
-    let (at, id) = key(last);
-    Some(cursor(at as u64, &id))
+/// A page's rows are read one past its `limit`: the extra row only says
+/// there is a next page (so the last page's cursor is null, never a page
+/// that turns out empty). The cursor is the last kept row's (time, id).
+fn paged<R>(
+    mut rows: Vec<R>,
+    limit: u32,
+    key: impl Fn(&R) -> (i64, String),
+) -> (Vec<R>, Option<String>) {
+    if rows.len() as u64 <= u64::from(limit) {
+        return (rows, None);
+    }
+    rows.truncate(limit as usize);
+    let next = rows.last().map(|last| {
+        let (at, id) = key(last);
+        cursor(at as u64, &id)
+    });
+    (rows, next)
 }
 
-/// A stored alert as the watch hands it out and the API lists it.
+/// The row count to ask SQLite for: one past the page.
+fn one_past(limit: u32) -> SqlStorageValue {
+    int(u64::from(limit) + 1)
+}
+
+/// A stored alert as the watch hands it out.
 fn raised(id: i64, at_ms: i64, body: &str) -> Value {
     json!({
         "id": id,
@@ -231,28 +252,34 @@ struct Row {
 }
 
 impl Row {
-    fn shown(&self) -> Value {
-        json!({
-            "call_sid": self.call_sid,
-            "parent_call_sid": self.parent_sid,
-            "direction": self.direction,
-            "from": self.from_n,
-            "to": self.to_n,
-            "feature": self.feature,
-            "session": self.session,
-            "decision": self.outcome.as_ref().map(|o| json!({
-                "route": self.route, "outcome": o, "reason": self.reason,
-            })),
-            "stir_verstat": self.stir,
-            "status": self.status,
-            "started_ms": self.first_ms,
-            "updated_ms": self.updated_ms,
-            "duration_secs": self.duration,
-            "sip_response_code": self.sip_code,
-            "answered_by": self.answered_by,
-            "queue_time_ms": self.queue_ms,
-        })
+    fn shown(&self) -> CallRecord {
+        CallRecord {
+            call_sid: self.call_sid.clone(),
+            parent_call_sid: self.parent_sid.clone(),
+            direction: self.direction.clone(),
+            from: self.from_n.clone(),
+            to: self.to_n.clone(),
+            feature: self.feature.clone(),
+            session: self.session.clone(),
+            decision: self.outcome.as_ref().map(|o| CallDecision {
+                route: self.route.clone(),
+                outcome: o.clone(),
+                reason: self.reason.clone(),
+            }),
+            stir_verstat: self.stir.clone(),
+            status: self.status.clone(),
+            started_ms: self.first_ms,
+            updated_ms: self.updated_ms,
+            duration_secs: self.duration,
+            sip_response_code: self.sip_code,
+            answered_by: self.answered_by.clone(),
+            queue_time_ms: self.queue_ms,
+        }
     }
+}
+
+fn to_json<T: Serialize>(v: &T) -> Result<Value> {
+    serde_json::to_value(v).map_err(|e| worker::Error::RustError(e.to_string()))
 }
 
 const COLUMNS: &str = "call_sid, parent_sid, direction, from_n, to_n, feature, session, route, \
@@ -506,7 +533,7 @@ impl CallLog {
         } else {
             format!("WHERE {}", conditions.join(" AND "))
         };
-        args.push(int(q.limit.into()));
+        args.push(one_past(q.limit));
         let rows: Vec<Row> = self
             .state
             .storage()
@@ -516,11 +543,11 @@ impl CallLog {
                 args,
             )?
             .to_array()?;
-        let next = next_cursor(&rows, q.limit, |r| (r.first_ms, r.call_sid.clone()));
-        Ok(json!({
-            "calls": rows.iter().map(Row::shown).collect::<Vec<_>>(),
-            "next_cursor": next,
-        }))
+        let (rows, next_cursor) = paged(rows, q.limit, |r| (r.first_ms, r.call_sid.clone()));
+        to_json(&CallPage {
+            calls: rows.iter().map(Row::shown).collect(),
+            next_cursor,
+        })
     }
 
     fn get(&self, call_sid: &str) -> Result<Value> {
@@ -534,33 +561,19 @@ impl CallLog {
         let Some(row) = rows.first() else {
             return Ok(Value::Null);
         };
-        #[derive(Deserialize, serde::Serialize)]
-        struct Ev {
-            seq: i64,
-            status: String,
-            at_ms: i64,
-        }
-        let events: Vec<Ev> = sql
+        let events: Vec<CallEvent> = sql
             .exec(
                 "SELECT seq, status, at_ms FROM events WHERE call_sid = ? ORDER BY seq",
                 vec![text(call_sid)],
             )?
             .to_array()?;
-        let mut shown = row.shown();
-        shown["events"] = json!(events);
-        Ok(shown)
+        to_json(&CallDetail {
+            record: row.shown(),
+            events,
+        })
     }
 
     fn debugger_list(&self, q: &ListQuery) -> Result<Value> {
-        #[derive(Deserialize, serde::Serialize)]
-        struct Ev {
-            sid: String,
-            level: String,
-            code: String,
-            resource: Option<String>,
-            more_info: String,
-            at_ms: i64,
-        }
         let sql = self.state.storage().sql();
         let mut args = Vec::new();
         let filter = match &q.cursor {
@@ -570,23 +583,22 @@ impl CallLog {
             }
             None => "",
         };
-        args.push(int(q.limit.into()));
-        let events: Vec<Ev> = sql
+        args.push(one_past(q.limit));
+        let events: Vec<DebuggerEventShown> = sql
             .exec(
                 &format!("SELECT sid, level, code, resource, more_info, at_ms FROM debugger {filter} ORDER BY at_ms DESC, sid DESC LIMIT ?"),
                 args,
             )?
             .to_array()?;
-        #[derive(Deserialize, serde::Serialize)]
-        struct Count {
-            code: String,
-            count: i64,
-        }
-        let counts: Vec<Count> = sql
+        let by_code: Vec<CodeCount> = sql
             .exec("SELECT code, count(*) AS count FROM debugger GROUP BY code ORDER BY count DESC, code", None)?
             .to_array()?;
-        let next = next_cursor(&events, q.limit, |e| (e.at_ms, e.sid.clone()));
-        Ok(json!({ "events": events, "by_code": counts, "next_cursor": next }))
+        let (events, next_cursor) = paged(events, q.limit, |e| (e.at_ms, e.sid.clone()));
+        to_json(&DebuggerPage {
+            events,
+            by_code,
+            next_cursor,
+        })
     }
 }
 
@@ -813,22 +825,23 @@ impl CallLog {
     }
 
     fn health(&self, q: &HealthQuery) -> Result<Value> {
-        let windows: Vec<Value> = self
+        let windows = self
             .judged(q.now_ms, &q.thresholds)?
             .into_iter()
-            .map(|(window, account, numbers)| {
-                json!({
-                    "window": window,
-                    "account": account,
-                    "numbers": numbers.into_iter().map(|(n, h)| {
-                        let mut v = json!(h);
-                        v["number"] = json!(n);
-                        v
-                    }).collect::<Vec<_>>(),
-                })
+            .map(|(window, account, numbers)| HealthWindow {
+                window: window.to_string(),
+                account,
+                numbers: numbers
+                    .into_iter()
+                    .map(|(number, health)| NumberHealth { number, health })
+                    .collect(),
             })
             .collect();
-        Ok(json!({ "now_ms": q.now_ms, "thresholds": q.thresholds, "windows": windows }))
+        to_json(&HealthReport {
+            now_ms: q.now_ms,
+            thresholds: q.thresholds,
+            windows,
+        })
     }
 
     /// One point per UTC day: one grouped scan, as [`Self::samples`]
@@ -872,21 +885,15 @@ impl CallLog {
                 short_12: c.short_12 as u64,
             })
             .collect();
-        Ok(json!({ "days": trend::days(q, &counts) }))
+        to_json(&HealthDays {
+            days: trend::days(q, &counts),
+        })
     }
 
     /// Calls and minutes over the span, by direction and feature. Minutes
     /// are per call, rounded up, the way Twilio bills a leg.
     fn usage(&self, q: &UsageQuery) -> Result<Value> {
-        #[derive(Deserialize, Serialize)]
-        struct Use {
-            direction: String,
-            feature: String,
-            calls: i64,
-            seconds: i64,
-            minutes: i64,
-        }
-        let rows: Vec<Use> = self
+        let rows: Vec<UsageRow> = self
             .state
             .storage()
             .sql()
@@ -899,15 +906,15 @@ impl CallLog {
                 vec![int(q.from_ms), int(q.to_ms)],
             )?
             .to_array()?;
-        let total = |f: fn(&Use) -> i64| rows.iter().map(f).sum::<i64>();
-        Ok(json!({
-            "from_ms": q.from_ms,
-            "to_ms": q.to_ms,
-            "calls": total(|u| u.calls),
-            "minutes": total(|u| u.minutes),
-            "seconds": total(|u| u.seconds),
-            "by_direction_and_feature": rows,
-        }))
+        let total = |f: fn(&UsageRow) -> i64| rows.iter().map(f).sum::<i64>();
+        to_json(&UsageTotals {
+            from_ms: q.from_ms,
+            to_ms: q.to_ms,
+            calls: total(|u| u.calls),
+            minutes: total(|u| u.minutes),
+            seconds: total(|u| u.seconds),
+            by_direction_and_feature: rows,
+        })
     }
 
     /// One scheduled run (`WatchRun`): prune, judge, compare with what the
@@ -1054,7 +1061,7 @@ impl CallLog {
             }
             None => "",
         };
-        args.push(int(q.limit.into()));
+        args.push(one_past(q.limit));
         let rows: Vec<Raised> = self
             .state
             .storage()
@@ -1064,15 +1071,23 @@ impl CallLog {
                 args,
             )?
             .to_array()?;
-        let next = next_cursor(&rows, q.limit, |r| (r.at_ms, r.id.to_string()));
-        let alerts: Vec<Value> = rows
+        let (rows, next_cursor) = paged(rows, q.limit, |r| (r.at_ms, r.id.to_string()));
+        // An alert whose stored body no longer reads (written by an older
+        // version) is left out rather than failing the page.
+        let alerts = rows
             .iter()
-            .map(|r| {
-                let mut shown = raised(r.id, r.at_ms, &r.body);
-                shown["delivered_ms"] = json!(r.delivered_ms);
-                shown
+            .filter_map(|r| {
+                Some(RaisedAlert {
+                    id: r.id,
+                    at_ms: r.at_ms,
+                    alert: serde_json::from_str(&r.body).ok()?,
+                    delivered_ms: r.delivered_ms,
+                })
             })
             .collect();
-        Ok(json!({ "alerts": alerts, "next_cursor": next }))
+        to_json(&AlertPage {
+            alerts,
+            next_cursor,
+        })
     }
 }

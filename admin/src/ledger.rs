@@ -5,6 +5,7 @@
 //! `switchboard_core::ledger` is atomic, at any edge location. Storage is cleared by an
 //! alarm once nothing in it can matter any more.
 
+use switchboard_core::idempotency::{self, KeyOp, KeyReply, Remembered};
 use switchboard_core::ledger::{self, hour_of, Answer, Claim, Op, Reply};
 use switchboard_core::outbound::verification::{self, Next, Pending};
 use switchboard_edge::objects::answer;
@@ -18,6 +19,18 @@ pub struct Ledger {
 }
 
 const PENDING: &str = "pending";
+/// An idempotency key's memory (`switchboard_core::idempotency`).
+const REMEMBERED: &str = "idempotency";
+
+/// The calls worker sends [`Op`]s only; the API's idempotency keys are
+/// [`KeyOp`]s, a type of their own so the call path's wasm carries none of
+/// their serializers.
+#[derive(serde::Deserialize)]
+#[serde(untagged)]
+enum LedgerRequest {
+    Op(Op),
+    Key(KeyOp),
+}
 
 fn claim_key(key: &str) -> String {
     format!("claim:{key}")
@@ -33,11 +46,15 @@ impl DurableObject for Ledger {
     }
 
     async fn fetch(&self, mut req: Request) -> Result<Response> {
-        let op: Op = match req.json().await {
-            Ok(op) => op,
+        let request: LedgerRequest = match req.json().await {
+            Ok(r) => r,
             Err(e) => return answer(400, &serde_json::json!({ "error": e.to_string() })),
         };
-        match self.apply(op).await {
+        let replied = match request {
+            LedgerRequest::Op(op) => self.apply(op).await.map(|r| serde_json::json!(r)),
+            LedgerRequest::Key(op) => self.key(op).await.map(|r| serde_json::json!(r)),
+        };
+        match replied {
             Ok(reply) => answer(200, &reply),
             Err(e) => answer(500, &serde_json::json!({ "error": e })),
         }
@@ -50,6 +67,40 @@ impl DurableObject for Ledger {
 }
 
 impl Ledger {
+    /// One idempotency key: begin, finish or abandon a request under it.
+    async fn key(&self, op: KeyOp) -> std::result::Result<KeyReply, String> {
+        let storage = self.state.storage();
+        let now = clock::now_ms();
+        let e = |e: worker::Error| e.to_string();
+        let current: Option<Remembered> = storage.get(REMEMBERED).await.map_err(e)?;
+        let next = match op {
+            KeyOp::Begin { fingerprint } => {
+                let (reply, next) = idempotency::begin(current.as_ref(), &fingerprint, now);
+                if let Some(r) = next {
+                    storage.put(REMEMBERED, &r).await.map_err(e)?;
+                    self.wake_by(Some(r.keep_until_ms)).await?;
+                }
+                return Ok(reply);
+            }
+            KeyOp::Finish {
+                fingerprint,
+                status,
+                body,
+            } => idempotency::finish(current.as_ref(), &fingerprint, status, body),
+            KeyOp::Abandon { fingerprint } => {
+                idempotency::finish(current.as_ref(), &fingerprint, 500, serde_json::Value::Null)
+            }
+        };
+        match next {
+            Some(Some(r)) => storage.put(REMEMBERED, &r).await.map_err(e)?,
+            Some(None) => {
+                storage.delete(REMEMBERED).await.map_err(e)?;
+            }
+            None => {}
+        }
+        Ok(KeyReply::Noted)
+    }
+
     async fn apply(&self, op: Op) -> std::result::Result<Reply, String> {
         let storage = self.state.storage();
         let now = clock::now_ms();
@@ -220,6 +271,12 @@ impl Ledger {
                     Some(u) if u <= now => gone.push(key),
                     Some(u) => earliest(u),
                     None => {}
+                }
+            } else if key == REMEMBERED {
+                let r: Option<Remembered> = storage.get(&key).await.ok().flatten();
+                match r.map(|r| r.keep_until_ms) {
+                    Some(u) if u > now => earliest(u),
+                    _ => gone.push(key),
                 }
             } else if key == PENDING {
                 let p: Option<Pending> = storage.get(&key).await.ok().flatten();

@@ -5,20 +5,13 @@
 //! 128 random bits, so a fast hash is enough and a leaked store gives away
 //! no usable token.
 
+pub use crate::contract::tokens::{ListedToken, NewToken, Scope};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 use switchboard_core::account::AccountSid;
 use switchboard_edge::{clock, settings, store};
 use worker::{kv::KvStore, Env};
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Scope {
-    /// GET requests, and the simulator (which writes nothing).
-    Read,
-    Write,
-}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Principal {
@@ -36,15 +29,6 @@ pub struct Stored {
     pub created_at_ms: u64,
     /// Hex SHA-256 of the secret part.
     pub hash: String,
-}
-
-/// `POST …/tokens` body.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct NewToken {
-    pub scope: Scope,
-    #[serde(default)]
-    pub label: Option<String>,
 }
 
 /// Tokens read `sbt_<AccountSid>_<id>_<secret>`: the account and id say
@@ -128,8 +112,13 @@ pub async fn create(
 }
 
 /// A token as listed: never its hash.
-pub fn listed(t: &Stored) -> serde_json::Value {
-    serde_json::json!({ "id": t.id, "scope": t.scope, "label": t.label, "created_at_ms": t.created_at_ms })
+pub fn listed(t: &Stored) -> ListedToken {
+    ListedToken {
+        id: t.id.clone(),
+        scope: t.scope,
+        label: t.label.clone(),
+        created_at_ms: t.created_at_ms,
+    }
 }
 
 pub fn valid_id(id: &str) -> bool {

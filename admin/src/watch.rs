@@ -234,14 +234,18 @@ async fn deliver(env: &Env, account: &AccountSid, to: &Notify, due: &Due) -> Res
 
 /// Voicemails whose notices are still pending (their key's metadata says
 /// so): sent again, through the same once-per-channel ledger the calls
-/// worker uses, so a notice never goes twice.
+/// worker uses, so a notice never goes twice. A message stored before the
+/// voicemail list had its own keys (no `listed` in its metadata) is
+/// written again once, which puts it in the list.
 async fn retry_voicemails(env: &Env, kv: &KvStore, account: &AccountSid) -> Result<u64, String> {
     let keys = store::list::<VoicemailMeta>(kv, &store::voicemails_prefix(account))
         .await
         .map_err(|e| e.to_string())?;
     let mut retried = 0;
     for (key, meta) in keys {
-        if meta.is_none_or(|m| m.pending == 0) {
+        let pending = meta.is_some_and(|m| m.pending > 0);
+        let unlisted = meta.is_none_or(|m| !m.listed);
+        if !pending && !unlisted {
             continue;
         }
         let Some(mut message) = store::get_json::<Message>(kv, &key)
@@ -250,20 +254,25 @@ async fn retry_voicemails(env: &Env, kv: &KvStore, account: &AccountSid) -> Resu
         else {
             continue;
         };
-        let Ok(to) = E164::parse(&message.to) else {
-            continue;
-        };
-        let Some(line) = store::line(kv, account, &to, Fresh::Kv)
-            .await
-            .map_err(|e| e.to_string())?
-        else {
-            continue;
-        };
-        notify::deliver(env, account, &mut message, &line.voicemail.notify).await;
-        store::put_voicemail(kv, &key, &message)
-            .await
-            .map_err(|e| e.to_string())?;
-        retried += 1;
+        let mut changed = unlisted;
+        if pending {
+            let line = match E164::parse(&message.to) {
+                Ok(to) => store::line(kv, account, &to, Fresh::Kv)
+                    .await
+                    .map_err(|e| e.to_string())?,
+                Err(_) => None,
+            };
+            if let Some(line) = line {
+                notify::deliver(env, account, &mut message, &line.voicemail.notify).await;
+                retried += 1;
+                changed = true;
+            }
+        }
+        if changed {
+            store::put_voicemail(kv, &key, &message)
+                .await
+                .map_err(|e| e.to_string())?;
+        }
     }
     Ok(retried)
 }

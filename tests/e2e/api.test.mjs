@@ -138,12 +138,25 @@ test("graylist state can be read and reset; voicemails can be listed", async () 
   r = await api("GET", acct(`/lines/${ADA}/graylist/+12125550400`));
   assert.deepEqual(r.body, { unanswered: 0, failed: 0 });
 
+  // Messages as an older version stored them (no listing key): the
+  // scheduled watch puts them in the list once.
   for (const [callSid, at] of [["CA1", 1000], ["CA2", 2000]]) {
     await w.kv.put(`vm:${ACCOUNT}:${callSid}`, JSON.stringify({
       call_sid: callSid, account_sid: ACCOUNT, from: "+12125550401", to: ADA, recording_url: "https://x/r",
       recording_sid: "RE" + callSid, duration_secs: 5, received_at_ms: at, via: "line",
     }));
   }
+  assert.deepEqual((await api("GET", acct("/voicemails"))).body, { voicemails: [], next_cursor: null });
+  await w.ledger("registry", { op: "claim", key: `calllog:${ACCOUNT}`, holder: "registered", until_ms: null });
+  await w.scheduled();
   r = await api("GET", acct("/voicemails"));
   assert.deepEqual(r.body.voicemails.map((m) => m.call_sid), ["CA2", "CA1"], "newest first");
+  assert.equal(r.body.next_cursor, null);
+  r = await api("GET", acct("/voicemails?limit=1"));
+  assert.deepEqual(r.body.voicemails.map((m) => m.call_sid), ["CA2"]);
+  r = await api("GET", acct(`/voicemails?limit=1&cursor=${r.body.next_cursor}`));
+  assert.deepEqual(r.body.voicemails.map((m) => m.call_sid), ["CA1"]);
+  assert.deepEqual(await w.keys(`vmt:${ACCOUNT}:`), [
+    `vmt:${ACCOUNT}:9999999997999:CA2`, `vmt:${ACCOUNT}:9999999998999:CA1`,
+  ]);
 });

@@ -3,10 +3,14 @@
 //! Every destination passes the guard and counts against the account's
 //! hourly limits in its ledger, exactly as a call from a device does.
 
-use super::outbound::{destination, picked, required_config};
-use super::{json_body, ApiError, Ctx, Reply};
-use serde::Deserialize;
-use serde_json::{json, Value};
+use super::idempotency::{self, Begun};
+use super::outbound::{destination, required_config};
+use super::{answer, body_text, json_body, parse_json, Answered, ApiError, Ctx, Reply};
+use crate::contract::outbound::{
+    CallRequest, CallStarted, CheckRequest, CheckResult, CheckStatus, CodeRequest, CodeSent,
+    PickedBy,
+};
+use serde_json::Value;
 use switchboard_core::account::AccountSid;
 use switchboard_core::form::Params;
 use switchboard_core::ledger::{Answer, Op};
@@ -19,24 +23,42 @@ use switchboard_core::render::twiml;
 use switchboard_edge::ledger::{self, ask_ledger, scope};
 use switchboard_edge::outbound::{count_call, Guarded};
 use switchboard_edge::{clock, rest, settings};
-use worker::{Env, Method};
+use worker::Env;
 
-pub async fn route(cx: &mut Ctx<'_>, method: Method, rest: &[&str]) -> Reply {
-    match (method, rest) {
-        (Method::Post, ["calls"]) => {
-            let body = json_body(cx.req).await?;
-            start_call(cx, body).await
+/// `POST …/calls`, with an optional `Idempotency-Key`.
+pub async fn start_call(cx: &mut Ctx<'_>) -> Result<Answered, ApiError> {
+    let text = body_text(cx.req).await?;
+    let body: CallRequest = parse_json(&text)?;
+    match idempotency::begin(cx, &text).await? {
+        Begun::Replay(first) => Ok(first),
+        Begun::Run(held) => {
+            let token = held.as_ref().map(|h| h.carrier_token("call"));
+            let reply = place_call(cx, body, token).await;
+            idempotency::settle(cx, held, &reply).await;
+            reply.map(Answered::from)
         }
-        (Method::Post, ["verifications"]) => {
-            let body = json_body(cx.req).await?;
-            send_code(cx, body).await
-        }
-        (Method::Post, ["verifications", "check"]) => {
-            let body = json_body(cx.req).await?;
-            check_code(cx, body).await
-        }
-        _ => Err(ApiError::NoRoute),
     }
+}
+
+/// `POST …/verifications`, with an optional `Idempotency-Key`.
+pub async fn send_code(cx: &mut Ctx<'_>) -> Result<Answered, ApiError> {
+    let text = body_text(cx.req).await?;
+    let body: CodeRequest = parse_json(&text)?;
+    match idempotency::begin(cx, &text).await? {
+        Begun::Replay(first) => Ok(first),
+        Begun::Run(held) => {
+            let token = held.as_ref().map(|h| h.carrier_token("code"));
+            let reply = issue_code(cx, body, token).await;
+            idempotency::settle(cx, held, &reply).await;
+            reply.map(Answered::from)
+        }
+    }
+}
+
+/// `POST …/verifications/check`.
+pub async fn check_code(cx: &mut Ctx<'_>) -> Reply {
+    let body: CheckRequest = json_body(cx.req).await?;
+    check(cx, body).await
 }
 
 impl From<Guarded> for ApiError {
@@ -67,30 +89,15 @@ fn credentials(env: &Env, account: &AccountSid) -> Result<String, ApiError> {
         .ok_or_else(|| ApiError::Unavailable("no credentials for this account".into()))
 }
 
-/// `POST …/calls`.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct CallRequest {
-    to: String,
-    #[serde(default)]
-    message: Option<String>,
-    #[serde(default)]
-    url: Option<String>,
-    #[serde(default)]
-    flow_sid: Option<String>,
-    /// Handed to the Studio Flow as its `Parameters`.
-    #[serde(default)]
-    parameters: Option<serde_json::Map<String, Value>>,
-}
-
 enum What<'a> {
     Say(&'a str),
     Url(&'a str),
     Flow(&'a str),
 }
 
-/// `POST …/calls`: `{to, message | url | flow_sid, parameters?}`.
-async fn start_call(cx: &Ctx<'_>, body: CallRequest) -> Reply {
+/// `{to, message | url | flow_sid, parameters?}`: `token` is the carrier's
+/// idempotency token when the client gave a key.
+async fn place_call(cx: &Ctx<'_>, body: CallRequest, token: Option<String>) -> Reply {
     let (env, account) = (cx.env, cx.account);
     let what = match (&body.message, &body.url, &body.flow_sid) {
         (Some(m), None, None) => What::Say(m),
@@ -146,17 +153,25 @@ async fn start_call(cx: &Ctx<'_>, body: CallRequest) -> Reply {
             ),
         ),
     };
-    let answer = rest::post(
+    let created = rest::post_once(
         &url,
         "application/x-www-form-urlencoded",
         form.encode(),
         Some(&auth),
+        token,
     )
     .await
     .map_err(|e| ApiError::Upstream(format!("Twilio refused the call: {e}")))?;
-    let sid = rest::sid_of(&answer)
+    let sid = rest::sid_of(&created)
         .ok_or_else(|| ApiError::Upstream("Twilio's answer carried no sid".into()))?;
-    Ok((201, picked(json!({ "sid": sid, "to": dest.number }), &pick)))
+    answer(
+        201,
+        &CallStarted {
+            sid,
+            to: dest.number.clone(),
+            picked: PickedBy::from(&pick),
+        },
+    )
 }
 
 /// A REST call's form with the status callback that gives it a record.
@@ -179,16 +194,8 @@ fn calls_url(env: &Env, account: &AccountSid) -> String {
     )
 }
 
-/// `POST …/verifications`.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct CodeRequest {
-    to: String,
-    channel: Channel,
-}
-
-/// `POST …/verifications`: `{to, channel: "voice"|"sms"}`.
-async fn send_code(cx: &Ctx<'_>, body: CodeRequest) -> Reply {
+/// `{to, channel: "voice"|"sms"}`.
+async fn issue_code(cx: &Ctx<'_>, body: CodeRequest, token: Option<String>) -> Reply {
     let (env, account, channel) = (cx.env, cx.account, body.channel);
     let config = required_config(cx.kv, account).await?;
     let settings = &config.verification;
@@ -248,11 +255,12 @@ async fn send_code(cx: &Ctx<'_>, body: CodeRequest) -> Reply {
     ask_ledger(env, &ledger, &Op::Issue { pending })
         .await
         .map_err(ApiError::Unavailable)?;
-    if let Err(e) = rest::post(
+    if let Err(e) = rest::post_once(
         &url,
         "application/x-www-form-urlencoded",
         form.encode(),
         Some(&auth),
+        token,
     )
     .await
     {
@@ -263,37 +271,43 @@ async fn send_code(cx: &Ctx<'_>, body: CodeRequest) -> Reply {
             "the code could not be sent: {e}"
         )));
     }
-    Ok((
+    answer(
         201,
-        json!({ "status": "pending", "to": dest.number, "channel": channel, "caller_id": pick.caller_id, "expires_in_secs": settings.ttl_secs }),
-    ))
-}
-
-/// `POST …/verifications/check`.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct CheckRequest {
-    to: String,
-    code: String,
+        &CodeSent {
+            status: "pending".into(),
+            to: dest.number.clone(),
+            channel,
+            caller_id: pick.caller_id.clone(),
+            expires_in_secs: settings.ttl_secs,
+        },
+    )
 }
 
 /// `POST …/verifications/check`: `{to, code}`. The code's ledger checks and
 /// counts the attempt in one step, so parallel guesses get no more tries
 /// than `max_attempts`, and a right code is approved once.
-async fn check_code(cx: &Ctx<'_>, body: CheckRequest) -> Reply {
+async fn check(cx: &Ctx<'_>, body: CheckRequest) -> Reply {
     let config = required_config(cx.kv, cx.account).await?;
     let dest = switchboard_numbers::parse_destination(&body.to, config.default_country.as_deref())?;
     let verdict = ledger::verify(cx.env, cx.account, &dest.number, Answer::Code(body.code))
         .await
         .map_err(ApiError::Unavailable)?;
-    Ok((200, verdict_json(&dest.number, &verdict)))
+    answer(200, &result(&dest.number, &verdict))
 }
 
-fn verdict_json(to: &E164, verdict: &Verdict) -> Value {
-    match verdict {
-        Verdict::Approved => json!({ "to": to, "status": "approved" }),
-        Verdict::Denied(why) => {
-            json!({ "to": to, "status": "denied", "reason": why, "message": why.message() })
-        }
+fn result(to: &E164, verdict: &Verdict) -> CheckResult {
+    let (status, reason, message) = match verdict {
+        Verdict::Approved => (CheckStatus::Approved, None, None),
+        Verdict::Denied(why) => (
+            CheckStatus::Denied,
+            Some(*why),
+            Some(why.message().to_string()),
+        ),
+    };
+    CheckResult {
+        to: to.clone(),
+        status,
+        reason,
+        message,
     }
 }

@@ -5,75 +5,92 @@
 
 use super::lines::no_line;
 use super::outbound::guard_targets;
-use super::{body_text, delete_key, json_body, number, ApiError, Ctx, NoFields, Reply};
-use serde_json::{json, Value};
+use super::paging::{kv_page, next, page};
+use super::{answer, body_text, delete_key, json_body, ApiError, Ctx, NoFields, Reply};
+use crate::contract::screening::{
+    Blocked, BlockedPage, Counters, EntryPage, ImportReport, ListedEntry, Skipped,
+};
+use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 use switchboard_core::config::check_target;
 use switchboard_core::phone::E164;
 use switchboard_core::screening::graylist::Graylist;
 use switchboard_core::screening::{address_book, vcard, Entry, MAX_ADDRESS_BOOK};
 use switchboard_edge::store::{self, Fresh};
-use worker::Method;
 
-pub async fn route(cx: &mut Ctx<'_>, method: Method, to: &E164, rest: &[&str]) -> Reply {
-    let (kv, account) = (cx.kv, cx.account);
-    match (method, rest) {
-        (Method::Get, ["entries"]) => list(cx, to).await,
-        (Method::Put, ["entries", from]) => put(cx, to, &number(from)?).await,
-        (Method::Delete, ["entries", from]) => {
-            delete_key(kv, &store::entry_key(account, to, &number(from)?)).await
-        }
-        (Method::Post, ["address-book"]) => import(cx, to).await,
-        (Method::Get, ["graylist", from]) => {
-            let key = store::gray_key(account, to, &number(from)?);
-            let g: Graylist = store::get_json(kv, &key).await?.unwrap_or_default();
-            Ok((
-                200,
-                json!({ "unanswered": g.unanswered, "failed": g.failed }),
-            ))
-        }
-        (Method::Delete, ["graylist", from]) => {
-            delete_key(kv, &store::gray_key(account, to, &number(from)?)).await
-        }
-        _ => Err(ApiError::NoRoute),
-    }
-}
-
-async fn list(cx: &Ctx<'_>, to: &E164) -> Reply {
-    let prefix = store::entries_prefix(cx.account, to);
-    let entries: Vec<Value> = store::list::<Entry>(cx.kv, &prefix)
-        .await?
+/// `GET …/lines/{To}/entries`: a page, in number order. Entries carry
+/// themselves as their key's metadata, so a page is one KV list.
+pub async fn list(cx: &Ctx<'_>) -> Reply {
+    let to = cx.number(0)?;
+    let (page, key, list) = page(cx, &format!("entries:{to}"))?;
+    let prefix = store::entries_prefix(cx.account, &to);
+    let found = kv_page::<Entry>(cx, &prefix, &page).await?;
+    let entries = found
+        .keys
         .into_iter()
         .filter_map(|(k, e)| {
-            let number = k.strip_prefix(&prefix)?.to_string();
-            let mut v = serde_json::to_value(e.unwrap_or_default()).ok()?;
-            v["number"] = json!(number);
-            Some(v)
+            let number = E164::parse(k.strip_prefix(&prefix)?).ok()?;
+            Some(ListedEntry::new(number, e.unwrap_or_default()))
         })
         .collect();
-    Ok((200, json!({ "entries": entries })))
+    answer(
+        200,
+        &EntryPage {
+            entries,
+            next_cursor: next(&key, &list, found.next),
+        },
+    )
 }
 
-/// A caller's entry on a line. A forward target is checked exactly as a
-/// line's own targets are (shape and the toll-fraud guard): a target the line
-/// config would refuse must not reach a call through the lists.
-async fn put(cx: &mut Ctx<'_>, to: &E164, from: &E164) -> Reply {
+/// `PUT …/lines/{To}/entries/{From}`. A forward target is checked exactly
+/// as a line's own targets are (shape and the toll-fraud guard): a target
+/// the line config would refuse must not reach a call through the lists.
+pub async fn put(cx: &mut Ctx<'_>) -> Reply {
+    let (to, from) = (cx.number(0)?, cx.number(1)?);
     let entry: Entry = json_body(cx.req).await?;
     if let Some(target) = &entry.forward {
         check_target("forward", target)?;
-        guard_targets(cx.kv, cx.account, to, &[("forward".into(), target)]).await?;
+        guard_targets(cx.kv, cx.account, &to, &[("forward".into(), target)]).await?;
     }
-    store::put_entry(cx.kv, &store::entry_key(cx.account, to, from), &entry).await?;
-    Ok((200, serde_json::to_value(&entry).unwrap_or_default()))
+    store::put_entry(cx.kv, &store::entry_key(cx.account, &to, &from), &entry).await?;
+    answer(200, &entry)
 }
 
-/// Replaces the line's address book with the numbers of a vCard file
-/// (`switchboard_core::screening::address_book` decides what changes).
-async fn import(cx: &mut Ctx<'_>, to: &E164) -> Reply {
+/// `DELETE …/lines/{To}/entries/{From}`.
+pub async fn delete(cx: &Ctx<'_>) -> Reply {
+    let (to, from) = (cx.number(0)?, cx.number(1)?);
+    delete_key(cx.kv, &store::entry_key(cx.account, &to, &from)).await
+}
+
+/// `GET …/lines/{To}/graylist/{From}`.
+pub async fn graylist(cx: &Ctx<'_>) -> Reply {
+    let (to, from) = (cx.number(0)?, cx.number(1)?);
+    let key = store::gray_key(cx.account, &to, &from);
+    let g: Graylist = store::get_json(cx.kv, &key).await?.unwrap_or_default();
+    answer(
+        200,
+        &Counters {
+            unanswered: g.unanswered,
+            failed: g.failed,
+        },
+    )
+}
+
+/// `DELETE …/lines/{To}/graylist/{From}`.
+pub async fn reset_graylist(cx: &Ctx<'_>) -> Reply {
+    let (to, from) = (cx.number(0)?, cx.number(1)?);
+    delete_key(cx.kv, &store::gray_key(cx.account, &to, &from)).await
+}
+
+/// `POST …/lines/{To}/address-book`: replaces the line's address book with
+/// the numbers of a vCard file (`switchboard_core::screening::address_book`
+/// decides what changes).
+pub async fn import(cx: &mut Ctx<'_>) -> Reply {
+    let to = cx.number(0)?;
     let (kv, account) = (cx.kv, cx.account);
-    let line = store::line(kv, account, to, Fresh::Kv)
+    let line = store::line(kv, account, &to, Fresh::Kv)
         .await?
-        .ok_or_else(|| no_line(to))?;
+        .ok_or_else(|| no_line(&to))?;
     let text = body_text(cx.req).await?;
     let tels = vcard::tels(&text).map_err(|e| ApiError::Malformed(e.to_string()))?;
     if tels.len() > MAX_ADDRESS_BOOK {
@@ -92,12 +109,14 @@ async fn import(cx: &mut Ctx<'_>, to: &E164) -> Reply {
             Ok(n) => {
                 wanted.insert(n);
             }
-            Err(e) => {
-                skipped.push(json!({ "raw": tel.raw, "name": tel.name, "why": e.to_string() }))
-            }
+            Err(e) => skipped.push(Skipped {
+                raw: tel.raw.clone(),
+                name: tel.name.clone(),
+                why: e.to_string(),
+            }),
         }
     }
-    let prefix = store::entries_prefix(account, to);
+    let prefix = store::entries_prefix(account, &to);
     let existing: BTreeMap<E164, Entry> = store::list::<Entry>(kv, &prefix)
         .await?
         .into_iter()
@@ -108,39 +127,51 @@ async fn import(cx: &mut Ctx<'_>, to: &E164) -> Reply {
         .collect();
     let diff = address_book::import(&wanted, &existing);
     for (n, entry) in &diff.writes {
-        store::put_entry(kv, &store::entry_key(account, to, n), entry).await?;
+        store::put_entry(kv, &store::entry_key(account, &to, n), entry).await?;
     }
-    let mut out = serde_json::to_value(&diff).unwrap_or_default();
-    out["skipped"] = json!(skipped);
-    Ok((200, out))
+    answer(200, &ImportReport::new(&diff, skipped))
 }
 
-/// `…/blocked[/{From}]`: callers blocked on every line of the account.
-pub async fn blocked(cx: &mut Ctx<'_>, method: Method, rest: &[&str]) -> Reply {
-    let (kv, account) = (cx.kv, cx.account);
-    match (method, rest) {
-        (Method::Get, []) => {
-            let prefix = store::account_entries_prefix(account);
-            let keys = store::list::<Value>(kv, &prefix).await?;
-            let blocked: Vec<&str> = keys
-                .iter()
-                .filter_map(|(k, _)| k.strip_prefix(&prefix))
-                .collect();
-            Ok((200, json!({ "blocked": blocked })))
-        }
-        (Method::Put, [from]) => {
-            let from = number(from)?;
-            json_body::<NoFields>(cx.req).await?;
-            let entry = Entry {
-                block: true,
-                ..Entry::default()
-            };
-            store::put_entry(kv, &store::account_entry_key(account, &from), &entry).await?;
-            Ok((200, json!({ "number": from, "block": true })))
-        }
-        (Method::Delete, [from]) => {
-            delete_key(kv, &store::account_entry_key(account, &number(from)?)).await
-        }
-        _ => Err(ApiError::NoRoute),
-    }
+/// `GET …/blocked`: callers blocked on every line of the account, a page
+/// in number order.
+pub async fn list_blocked(cx: &Ctx<'_>) -> Reply {
+    let (page, key, list) = page(cx, "blocked")?;
+    let prefix = store::account_entries_prefix(cx.account);
+    let found = kv_page::<Value>(cx, &prefix, &page).await?;
+    let blocked = found
+        .keys
+        .iter()
+        .filter_map(|(k, _)| E164::parse(k.strip_prefix(&prefix)?).ok())
+        .collect();
+    answer(
+        200,
+        &BlockedPage {
+            blocked,
+            next_cursor: next(&key, &list, found.next),
+        },
+    )
+}
+
+/// `PUT …/blocked/{From}`.
+pub async fn block(cx: &mut Ctx<'_>) -> Reply {
+    let from = cx.number(0)?;
+    json_body::<NoFields>(cx.req).await?;
+    let entry = Entry {
+        block: true,
+        ..Entry::default()
+    };
+    store::put_entry(cx.kv, &store::account_entry_key(cx.account, &from), &entry).await?;
+    answer(
+        200,
+        &Blocked {
+            number: from,
+            block: true,
+        },
+    )
+}
+
+/// `DELETE …/blocked/{From}`.
+pub async fn unblock(cx: &Ctx<'_>) -> Reply {
+    let from = cx.number(0)?;
+    delete_key(cx.kv, &store::account_entry_key(cx.account, &from)).await
 }

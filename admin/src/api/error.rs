@@ -4,6 +4,8 @@
 //! programs and do not.
 
 use crate::allocator::Refusal;
+use crate::contract::page::PageError;
+use crate::contract::routes::Verb;
 use serde_json::{json, Map, Value};
 use switchboard_core::body::BodyError;
 use switchboard_core::config::ConfigError;
@@ -20,6 +22,12 @@ pub enum ApiError {
     Off,
     /// No such route, or another account's (they look the same).
     NoRoute,
+    /// The path exists, not with this method: the ones it has.
+    MethodNotAllowed(Vec<Verb>),
+    /// The same Idempotency-Key's first request is still running.
+    IdempotencyInProgress,
+    /// The Idempotency-Key was used with another request.
+    IdempotencyKeyReused,
     /// The route exists, the thing it names does not.
     NotFound(String),
     /// A read-only token tried to write.
@@ -64,6 +72,9 @@ impl ApiError {
             ApiError::Unauthorized => 401,
             ApiError::ReadOnly | ApiError::RootOnly => 403,
             ApiError::NoRoute | ApiError::NotFound(_) => 404,
+            ApiError::MethodNotAllowed(_) => 405,
+            ApiError::IdempotencyInProgress => 409,
+            ApiError::IdempotencyKeyReused => 422,
             ApiError::Malformed(_) => 400,
             ApiError::Invalid { .. } | ApiError::Refused { .. } => 422,
             ApiError::Pool(PoolError::SameParty) => 400,
@@ -80,6 +91,9 @@ impl ApiError {
             ApiError::Unauthorized => "unauthorized",
             ApiError::Off => "api_off",
             ApiError::NoRoute => "no_route",
+            ApiError::MethodNotAllowed(_) => "method_not_allowed",
+            ApiError::IdempotencyInProgress => "idempotency_in_progress",
+            ApiError::IdempotencyKeyReused => "idempotency_key_reused",
             ApiError::NotFound(_) => "not_found",
             ApiError::ReadOnly => "read_only_token",
             ApiError::RootOnly => "root_only",
@@ -104,6 +118,16 @@ impl ApiError {
             ApiError::Unauthorized => "missing or wrong bearer token".into(),
             ApiError::Off => "the management API is off: ADMIN_TOKEN is not set".into(),
             ApiError::NoRoute => "no such API route".into(),
+            ApiError::MethodNotAllowed(allowed) => {
+                let names: Vec<&str> = allowed.iter().map(|v| v.as_str()).collect();
+                format!("this path takes {}", names.join(", "))
+            }
+            ApiError::IdempotencyInProgress => {
+                "a request with this Idempotency-Key is still running; retry in a moment".into()
+            }
+            ApiError::IdempotencyKeyReused => {
+                "this Idempotency-Key was used with another request; use a new key".into()
+            }
             ApiError::ReadOnly => "this token is read-only".into(),
             ApiError::RootOnly => "only the root token manages tokens".into(),
             ApiError::Invalid { why, .. } => why.clone(),
@@ -122,6 +146,12 @@ impl ApiError {
         }
     }
 
+    /// What the log line keeps of a failure on our side: the message, its
+    /// digits masked (a store error may quote a key).
+    pub fn logged(&self) -> String {
+        switchboard_edge::log::mask_digits(&self.message())
+    }
+
     /// The fields beside `error` and `code`.
     fn detail(&self) -> Map<String, Value> {
         let mut out = Map::new();
@@ -138,6 +168,9 @@ impl ApiError {
                 if let Some((key, at)) = at {
                     out.insert((*key).into(), json!(at));
                 }
+            }
+            ApiError::IdempotencyKeyReused => {
+                out.insert("field".into(), json!("Idempotency-Key"));
             }
             ApiError::Pool(PoolError::Exhausted(x)) => {
                 if let Ok(Value::Object(fields)) = serde_json::to_value(x) {
@@ -180,6 +213,18 @@ impl From<BodyError> for ApiError {
         ApiError::Invalid {
             field: Some(e.field.clone()),
             why: e.to_string(),
+        }
+    }
+}
+
+/// A bad `limit` or `cursor` names its field (422); an unknown query
+/// parameter is a malformed request (400), as everywhere.
+impl From<PageError> for ApiError {
+    fn from(e: PageError) -> ApiError {
+        if e.field.is_empty() {
+            ApiError::Malformed(e.why)
+        } else {
+            ApiError::invalid(e.field, e.why)
         }
     }
 }

@@ -1,48 +1,51 @@
 //! `…/lines[/{To}]`: a line's config, validated whole before it is stored.
 
 use super::outbound::{guard_sms, guard_targets};
-use super::{body_text, number, ApiError, Ctx, Reply};
-use serde_json::{json, Value};
-use switchboard_core::account::AccountSid;
+use super::paging::{kv_page, next, page};
+use super::{answer, body_text, ApiError, Ctx, Reply};
+use crate::contract::screening::{LineDeleted, LinePage};
+use serde_json::Value;
 use switchboard_core::body;
 use switchboard_core::config::LineConfig;
 use switchboard_core::outcome::Target;
 use switchboard_core::phone::E164;
 use switchboard_edge::{clock, store};
-use worker::{kv::KvStore, Method};
-
-pub async fn route(cx: &mut Ctx<'_>, method: Method, rest: &[&str]) -> Reply {
-    match (method, rest) {
-        (Method::Get, []) => list(cx.kv, cx.account).await,
-        (Method::Get, [to]) => get(cx.kv, cx.account, &number(to)?).await,
-        (Method::Put, [to]) => put(cx, &number(to)?).await,
-        (Method::Delete, [to]) => delete(cx.kv, cx.account, &number(to)?).await,
-        _ => Err(ApiError::NoRoute),
-    }
-}
 
 pub fn no_line(to: &E164) -> ApiError {
     ApiError::NotFound(format!("no line {to} in this account"))
 }
 
-async fn list(kv: &KvStore, account: &AccountSid) -> Reply {
-    let prefix = store::lines_prefix(account);
-    let keys = store::list::<Value>(kv, &prefix).await?;
-    let lines: Vec<&str> = keys
+/// `GET …/lines`: a page of the account's lines, in number order.
+pub async fn list(cx: &Ctx<'_>) -> Reply {
+    let (page, key, list) = page(cx, "lines")?;
+    let prefix = store::lines_prefix(cx.account);
+    let found = kv_page::<Value>(cx, &prefix, &page).await?;
+    let lines = found
+        .keys
         .iter()
-        .filter_map(|(k, _)| k.strip_prefix(&prefix))
+        .filter_map(|(k, _)| E164::parse(k.strip_prefix(&prefix)?).ok())
         .collect();
-    Ok((200, json!({ "lines": lines })))
+    answer(
+        200,
+        &LinePage {
+            lines,
+            next_cursor: next(&key, &list, found.next),
+        },
+    )
 }
 
-async fn get(kv: &KvStore, account: &AccountSid, to: &E164) -> Reply {
-    match store::get_json::<Value>(kv, &store::line_key(account, to)).await? {
-        Some(v) => Ok((200, v)),
-        None => Err(no_line(to)),
+/// `GET …/lines/{To}`.
+pub async fn get(cx: &Ctx<'_>) -> Reply {
+    let to = cx.number(0)?;
+    match store::line(cx.kv, cx.account, &to, store::Fresh::Kv).await? {
+        Some(config) => answer(200, &config),
+        None => Err(no_line(&to)),
     }
 }
 
-async fn put(cx: &mut Ctx<'_>, to: &E164) -> Reply {
+/// `PUT …/lines/{To}`.
+pub async fn put(cx: &mut Ctx<'_>) -> Reply {
+    let to = cx.number(0)?;
     let text = body_text(cx.req).await?;
     let config: LineConfig = body::parse(&text)?;
     config.validate()?;
@@ -57,29 +60,33 @@ async fn put(cx: &mut Ctx<'_>, to: &E164) -> Reply {
         .enumerate()
         .map(|(i, t)| (format!("owner.targets[{i}]"), t))
         .collect();
-    guard_targets(cx.kv, cx.account, to, &targets).await?;
+    guard_targets(cx.kv, cx.account, &to, &targets).await?;
     let notify = &config.voicemail.notify;
     if let (Some(sms_to), Some(from)) = (&notify.sms_to, &notify.sms_from) {
         let home = [to.clone(), from.clone()];
         guard_sms(cx.kv, cx.account, "voicemail.notify.sms_to", sms_to, &home).await?;
     }
-    store::put_json(cx.kv, &store::line_key(cx.account, to), &config).await?;
-    Ok((200, serde_json::to_value(&config).unwrap_or_default()))
+    store::put_json(cx.kv, &store::line_key(cx.account, &to), &config).await?;
+    answer(200, &config)
 }
 
-/// The line and its list entries.
-async fn delete(kv: &KvStore, account: &AccountSid, to: &E164) -> Reply {
-    let key = store::line_key(account, to);
+/// `DELETE …/lines/{To}`: the line and its list entries.
+pub async fn delete(cx: &Ctx<'_>) -> Reply {
+    let (kv, account, to) = (cx.kv, cx.account, cx.number(0)?);
+    let key = store::line_key(account, &to);
     if store::get_json::<Value>(kv, &key).await?.is_none() {
-        return Err(no_line(to));
+        return Err(no_line(&to));
     }
-    let entries = store::list::<Value>(kv, &store::entries_prefix(account, to)).await?;
+    let entries = store::list::<Value>(kv, &store::entries_prefix(account, &to)).await?;
     for (k, _) in &entries {
         kv.delete(k).await?;
     }
     kv.delete(&key).await?;
-    Ok((
+    answer(
         200,
-        json!({ "deleted": to.as_str(), "entries_deleted": entries.len() }),
-    ))
+        &LineDeleted {
+            deleted: to,
+            entries_deleted: entries.len(),
+        },
+    )
 }

@@ -1,16 +1,21 @@
-//! The management API: JSON in and out. Every request is authorised as the
-//! root or as one account (`crate::tokens`), every account-scoped path takes
-//! the account from the path and from nowhere else, and every body is one
-//! declared type read strictly (`switchboard_core::body`). Everything is
-//! validated before anything is written. One file per resource; every
-//! failure is an [`ApiError`], answered in one place.
+//! The management API: JSON in and out. Requests are routed by the one route
+//! table (`crate::contract::routes`), which the OpenAPI document
+//! (`GET /api/v1/openapi.json`) is generated from too. Every request is
+//! authorised as the root or as one account (`crate::tokens`), every
+//! account-scoped path takes the account from the path and from nowhere
+//! else, and every body is one declared type read strictly
+//! (`switchboard_core::body`). Everything is validated before anything is
+//! written. One file per resource; every failure is an [`ApiError`],
+//! answered in one place; every answer is one log line with the request's id.
 
 mod calls;
 mod entries;
 mod error;
+mod idempotency;
 mod lines;
 pub mod monitoring;
 mod outbound;
+mod paging;
 mod pools;
 mod records;
 mod simulate;
@@ -19,47 +24,248 @@ mod voicemails;
 
 pub use error::{ApiError, Reply};
 
-use crate::tokens::{authenticate, AuthError, Principal, Scope};
+use crate::contract::routes::{find, methods, Endpoint, Found, Verb, PREFIX};
+use crate::contract::tokens::Scope;
+use crate::tokens::{authenticate, AuthError, Principal};
 use serde::de::DeserializeOwned;
-use serde::Deserialize;
+use serde::Serialize;
+use serde_json::Value;
 use switchboard_core::account::AccountSid;
 use switchboard_core::body;
 use switchboard_core::form::Params;
 use switchboard_core::phone::E164;
 use switchboard_edge::body::read_body;
-use switchboard_edge::{respond, KV_BINDING};
-use worker::{kv::KvStore, Env, Method, Request, Response, Result};
+use switchboard_edge::log::Event;
+use switchboard_edge::{request_id, KV_BINDING};
+use worker::{kv::KvStore, Env, Headers, Request, Response, Result};
+
+pub use crate::contract::NoFields;
 
 /// The largest API body: a vCard export of a few thousand contacts.
 pub const MAX_API_BODY_BYTES: usize = 1024 * 1024;
 
-/// What every handler gets: the request, the deployment, its KV, and the
-/// one account the path names (already authorised).
+/// What every handler gets: the request, the deployment, its KV, the one
+/// account the path names (already authorised), and the path's other
+/// parameters in the route's order.
 pub struct Ctx<'a> {
     pub req: &'a mut Request,
     pub env: &'a Env,
     pub kv: &'a KvStore,
     pub account: &'a AccountSid,
+    pub params: Vec<String>,
+}
+
+impl Ctx<'_> {
+    /// The `i`th path parameter after the account.
+    pub fn param(&self, i: usize) -> &str {
+        self.params.get(i).map(String::as_str).unwrap_or("")
+    }
+
+    /// The `i`th path parameter, as a number.
+    pub fn number(&self, i: usize) -> std::result::Result<E164, ApiError> {
+        number(self.param(i))
+    }
+}
+
+/// An answer: its status and body, and whether it repeats a first answer
+/// (an idempotent POST's retry).
+pub struct Answered {
+    pub status: u16,
+    pub body: Value,
+    pub replayed: bool,
+}
+
+impl From<(u16, Value)> for Answered {
+    fn from((status, body): (u16, Value)) -> Answered {
+        Answered {
+            status,
+            body,
+            replayed: false,
+        }
+    }
+}
+
+/// A typed answer as JSON.
+pub fn answer<T: Serialize>(status: u16, value: &T) -> Reply {
+    serde_json::to_value(value)
+        .map(|v| (status, v))
+        .map_err(|e| ApiError::Unavailable(format!("answer: {e}")))
 }
 
 pub async fn handle(mut req: Request, env: Env) -> Result<Response> {
-    let reply = match env.kv(KV_BINDING) {
-        Err(e) => Err(ApiError::Unavailable(format!("KV binding: {e}"))),
-        Ok(kv) => match authorise(&req, &env, &kv).await {
-            Err(f) => Err(f),
-            Ok(who) => route(&mut req, &env, &kv, &who).await,
-        },
-    };
+    let id = request_id::of(&req);
+    let mut log = Event::request("api", &id);
+    let answered = respond(&mut req, &env, &mut log).await;
     // A refusal answers before reading the body. Read what is left (up to
     // the cap) so the connection it came on, through the calls worker's
     // service binding, stays usable for the client's next request.
     if !req.inner().body_used() {
         let _ = read_body(&mut req, MAX_API_BODY_BYTES).await;
     }
-    match reply {
-        Ok((status, body)) => respond::json(status, &body),
-        Err(e) => respond::json(e.status(), &e.body()),
+    let headers = Headers::new();
+    headers.set("Content-Type", "application/json")?;
+    headers.set("Cache-Control", "no-store")?;
+    headers.set(switchboard_core::request_id::HEADER, &id)?;
+    let (status, body) = match answered {
+        Ok(a) => {
+            if a.replayed {
+                headers.set("Idempotent-Replayed", "true")?;
+            }
+            (a.status, a.body)
+        }
+        Err(e) => {
+            log.set("code", e.code());
+            if e.status() >= 500 {
+                log.set("error", e.logged());
+            }
+            if let ApiError::MethodNotAllowed(allowed) = &e {
+                let allow: Vec<&str> = allowed.iter().map(|v| v.as_str()).collect();
+                headers.set("Allow", &allow.join(", "))?;
+            }
+            (e.status(), e.body())
+        }
+    };
+    log.set("status", status);
+    log.emit();
+    Ok(Response::from_json(&body)?
+        .with_status(status)
+        .with_headers(headers))
+}
+
+/// Routes and runs one request.
+async fn respond(
+    req: &mut Request,
+    env: &Env,
+    log: &mut Event,
+) -> std::result::Result<Answered, ApiError> {
+    let path = req.path();
+    let under = path.strip_prefix(PREFIX).ok_or(ApiError::NoRoute)?;
+    let segments: Vec<String> = under
+        .strip_prefix('/')
+        .ok_or(ApiError::NoRoute)?
+        .split('/')
+        .map(percent_decode)
+        .collect::<std::result::Result<_, _>>()?;
+    let s: Vec<&str> = segments.iter().map(String::as_str).collect();
+    let verb = Verb::parse(&req.inner().method());
+    // The document holds no data: it answers without a token.
+    if let Some(Found::Route(Endpoint::OpenApi, _)) = verb.map(|v| find(v, &s)) {
+        log.set("endpoint", "OpenApi");
+        return Ok((200, openapi()).into());
     }
+    let kv = env
+        .kv(KV_BINDING)
+        .map_err(|e| ApiError::Unavailable(format!("KV binding: {e}")))?;
+    let who = authorise(req, env, &kv).await?;
+    // Another account's paths look exactly like paths that do not exist,
+    // whatever the method.
+    let account = match s.as_slice() {
+        ["accounts", account, ..] => {
+            let account = AccountSid::parse(account).map_err(|_| ApiError::NoRoute)?;
+            if matches!(&who, Principal::Account { account: own, .. } if *own != account) {
+                return Err(ApiError::NoRoute);
+            }
+            Some(account)
+        }
+        _ => None,
+    };
+    let found = match verb {
+        Some(v) => find(v, &s),
+        // A method no route has (HEAD, OPTIONS, …): 405 where the path exists.
+        None => match methods(&s) {
+            m if m.is_empty() => Found::NoRoute,
+            m => Found::OtherMethods(m),
+        },
+    };
+    let (endpoint, params) = match found {
+        Found::Route(e, p) => (e, p),
+        Found::OtherMethods(allowed) => return Err(ApiError::MethodNotAllowed(allowed)),
+        Found::NoRoute => return Err(ApiError::NoRoute),
+    };
+    log.set("endpoint", format!("{endpoint:?}"));
+    let Some(account) = account else {
+        return Err(ApiError::NoRoute);
+    };
+    log.set("account", account.as_str());
+    match who {
+        Principal::Account { .. } if endpoint.root_only() => return Err(ApiError::RootOnly),
+        Principal::Account {
+            scope: Scope::Read, ..
+        } if !endpoint.reads_only() => return Err(ApiError::ReadOnly),
+        _ => {}
+    }
+    let mut cx = Ctx {
+        req,
+        env,
+        kv: &kv,
+        account: &account,
+        // The account is the first parameter; handlers get the rest.
+        params: params.iter().skip(1).map(|p| p.to_string()).collect(),
+    };
+    dispatch(endpoint, &mut cx).await
+}
+
+async fn dispatch(endpoint: Endpoint, cx: &mut Ctx<'_>) -> std::result::Result<Answered, ApiError> {
+    use Endpoint as E;
+    let reply = match endpoint {
+        E::OpenApi => Ok((200, openapi())),
+        E::ListLines => lines::list(cx).await,
+        E::GetLine => lines::get(cx).await,
+        E::PutLine => lines::put(cx).await,
+        E::DeleteLine => lines::delete(cx).await,
+        E::ListEntries => entries::list(cx).await,
+        E::PutEntry => entries::put(cx).await,
+        E::DeleteEntry => entries::delete(cx).await,
+        E::ImportAddressBook => entries::import(cx).await,
+        E::GetGraylist => entries::graylist(cx).await,
+        E::ResetGraylist => entries::reset_graylist(cx).await,
+        E::ListBlocked => entries::list_blocked(cx).await,
+        E::Block => entries::block(cx).await,
+        E::Unblock => entries::unblock(cx).await,
+        E::ListVoicemails => voicemails::list(cx).await,
+        E::Simulate => simulate::simulate(cx).await,
+        E::ListTokens => tokens::list(cx).await,
+        E::CreateToken => tokens::create(cx).await,
+        E::RevokeToken => tokens::revoke(cx).await,
+        E::GetOutbound => outbound::get(cx).await,
+        E::PutOutbound => outbound::put(cx).await,
+        E::CallerId => outbound::caller_id(cx).await,
+        E::StartCall => return calls::start_call(cx).await,
+        E::SendCode => return calls::send_code(cx).await,
+        E::CheckCode => calls::check_code(cx).await,
+        E::ListCalls => records::calls(cx).await,
+        E::GetCall => records::call(cx).await,
+        E::ListDebuggerEvents => records::debugger(cx).await,
+        E::Health => records::health(cx).await,
+        E::HealthDays => records::trend(cx).await,
+        E::Usage => records::usage(cx).await,
+        E::ListAlerts => records::alerts(cx).await,
+        E::GetMonitoring => monitoring::get(cx).await,
+        E::PutMonitoring => monitoring::put(cx).await,
+        E::CreateSession => return pools::create_session(cx).await,
+        E::ListSessions => pools::list_sessions(cx).await,
+        E::GetSession => pools::get_session(cx).await,
+        E::EndSession => pools::end_session(cx).await,
+        E::ListNumbers => pools::list_numbers(cx).await,
+        E::AddNumber => pools::add_number(cx).await,
+        E::RemoveNumber => pools::remove_number(cx).await,
+        E::GetPoolSettings => pools::get_settings(cx).await,
+        E::PutPoolSettings => pools::put_settings(cx).await,
+        E::PatchPoolSettings => pools::patch_settings(cx).await,
+        E::Reindex => pools::reindex(cx).await,
+        E::PoolReport => pools::report(cx).await,
+    };
+    reply.map(Answered::from)
+}
+
+thread_local! {
+    /// The document, built once per isolate: it only changes with the code.
+    static OPENAPI: Value = serde_json::to_value(crate::contract::document::document())
+        .unwrap_or(Value::Null);
+}
+
+fn openapi() -> Value {
+    OPENAPI.with(Value::clone)
 }
 
 async fn authorise(
@@ -78,68 +284,6 @@ async fn authorise(
         AuthError::Off => ApiError::Off,
         AuthError::Store(e) => ApiError::Unavailable(e),
     })
-}
-
-async fn route(req: &mut Request, env: &Env, kv: &KvStore, who: &Principal) -> Reply {
-    let path = req.path();
-    let segments: Vec<String> = path
-        .trim_start_matches("/api/v1/")
-        .split('/')
-        .map(percent_decode)
-        .collect::<std::result::Result<_, _>>()?;
-    let s: Vec<&str> = segments.iter().map(String::as_str).collect();
-    let ["accounts", account, rest @ ..] = s.as_slice() else {
-        return Err(ApiError::NoRoute);
-    };
-    // Another account's paths look exactly like paths that do not exist.
-    let account = AccountSid::parse(account).map_err(|_| ApiError::NoRoute)?;
-    let method = req.method();
-    let reads = method == Method::Get || matches!((&method, rest), (Method::Post, ["simulate"]));
-    match who {
-        Principal::Root => {}
-        Principal::Account { account: own, .. } if *own != account => {
-            return Err(ApiError::NoRoute)
-        }
-        Principal::Account { .. } if matches!(rest, ["tokens", ..]) => {
-            return Err(ApiError::RootOnly)
-        }
-        Principal::Account {
-            scope: Scope::Read, ..
-        } if !reads => return Err(ApiError::ReadOnly),
-        Principal::Account { .. } => {}
-    }
-    let mut cx = Ctx {
-        req,
-        env,
-        kv,
-        account: &account,
-    };
-    match (method, rest) {
-        (m, ["tokens", rest @ ..]) => tokens::route(&mut cx, m, rest).await,
-        (Method::Post, ["simulate"]) => simulate::simulate(&mut cx).await,
-        (m, ["caller-id" | "outbound", ..]) => outbound::route(&mut cx, m, rest).await,
-        (Method::Get, ["calls", rest @ ..]) => records::calls(&cx, rest).await,
-        (Method::Get, ["debugger-events"]) => records::debugger(&cx).await,
-        (Method::Get, ["health"]) => records::health(&cx).await,
-        (Method::Get, ["health", "days"]) => records::trend(&cx).await,
-        (Method::Get, ["usage"]) => records::usage(&cx).await,
-        (Method::Get, ["alerts"]) => records::alerts(&cx).await,
-        (m, ["monitoring"]) => monitoring::route(&mut cx, m).await,
-        (m, ["calls" | "verifications", ..]) => calls::route(&mut cx, m, rest).await,
-        (m, ["lines", to, rest @ ..])
-            if matches!(
-                rest.first(),
-                Some(&("entries" | "graylist" | "address-book"))
-            ) =>
-        {
-            entries::route(&mut cx, m, &number(to)?, rest).await
-        }
-        (m, ["lines", rest @ ..]) => lines::route(&mut cx, m, rest).await,
-        (m, ["blocked", rest @ ..]) => entries::blocked(&mut cx, m, rest).await,
-        (Method::Get, ["voicemails"]) => voicemails::list(&cx).await,
-        (m, ["pools", pool, rest @ ..]) => pools::route(&mut cx, m, pool, rest).await,
-        _ => Err(ApiError::NoRoute),
-    }
 }
 
 /// Numbers in paths and queries are E.164 (`+14155550100`, any spacing).
@@ -175,27 +319,27 @@ pub async fn body_text(req: &mut Request) -> std::result::Result<String, ApiErro
     String::from_utf8(bytes).map_err(|_| ApiError::Malformed("body is not UTF-8".into()))
 }
 
-/// The body as one declared type (a JSON object, no unknown fields). No
+/// Text read as one declared type (a JSON object, no unknown fields). No
 /// body at all reads as `{}`: the type's required fields still apply.
-pub async fn json_body<T: DeserializeOwned>(req: &mut Request) -> std::result::Result<T, ApiError> {
-    let text = body_text(req).await?;
-    let text = if text.trim().is_empty() { "{}" } else { &text };
+pub fn parse_json<T: DeserializeOwned>(text: &str) -> std::result::Result<T, ApiError> {
+    let text = if text.trim().is_empty() { "{}" } else { text };
     Ok(body::parse(text)?)
 }
 
+/// The body as one declared type.
+pub async fn json_body<T: DeserializeOwned>(req: &mut Request) -> std::result::Result<T, ApiError> {
+    parse_json(&body_text(req).await?)
+}
+
+/// The query string's parameters.
 pub fn query_of(req: &Request) -> std::result::Result<Params, ApiError> {
     let url = req.inner().url();
     let query = url.split_once('?').map(|(_, q)| q).unwrap_or("");
     Params::parse(query).map_err(|e| ApiError::Malformed(e.to_string()))
 }
 
-/// A request that takes no fields: no body, or `{}`.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct NoFields {}
-
 /// `DELETE` of one key.
 pub async fn delete_key(kv: &KvStore, key: &str) -> Reply {
     kv.delete(key).await?;
-    Ok((200, serde_json::json!({ "deleted": true })))
+    answer(200, &crate::contract::screening::Deleted { deleted: true })
 }

@@ -3,11 +3,11 @@
 //! scheduled watch raised.
 
 use super::outbound::guard_sms;
-use super::{json_body, ApiError, Ctx, Reply};
+use super::{answer, json_body, ApiError, Ctx, Reply};
 use switchboard_core::account::AccountSid;
 use switchboard_core::records::watch::WatchSettings;
 use switchboard_edge::store;
-use worker::{kv::KvStore, Method};
+use worker::kv::KvStore;
 
 pub fn key(account: &AccountSid) -> String {
     format!("watch:{account}")
@@ -20,29 +20,25 @@ pub async fn settings(kv: &KvStore, account: &AccountSid) -> Result<WatchSetting
         .unwrap_or_default())
 }
 
-pub async fn route(cx: &mut Ctx<'_>, method: Method) -> Reply {
-    match method {
-        Method::Get => Ok((200, json(&settings(cx.kv, cx.account).await?))),
-        Method::Put => {
-            let s: WatchSettings = json_body(cx.req).await?;
-            s.validate()?;
-            if let (Some(to), Some(from)) = (&s.alerts.sms_to, &s.alerts.sms_from) {
-                guard_sms(
-                    cx.kv,
-                    cx.account,
-                    "alerts.sms_to",
-                    to,
-                    std::slice::from_ref(from),
-                )
-                .await?;
-            }
-            store::put_json(cx.kv, &key(cx.account), &s).await?;
-            Ok((200, json(&s)))
-        }
-        _ => Err(ApiError::NoRoute),
-    }
+/// `GET …/monitoring`.
+pub async fn get(cx: &Ctx<'_>) -> Reply {
+    answer(200, &settings(cx.kv, cx.account).await?)
 }
 
-fn json(s: &WatchSettings) -> serde_json::Value {
-    serde_json::to_value(s).unwrap_or_default()
+/// `PUT …/monitoring`.
+pub async fn put(cx: &mut Ctx<'_>) -> Reply {
+    let s: WatchSettings = json_body(cx.req).await?;
+    s.validate()?;
+    if let (Some(to), Some(from)) = (&s.alerts.sms_to, &s.alerts.sms_from) {
+        guard_sms(
+            cx.kv,
+            cx.account,
+            "alerts.sms_to",
+            to,
+            std::slice::from_ref(from),
+        )
+        .await?;
+    }
+    store::put_json(cx.kv, &key(cx.account), &s).await?;
+    answer(200, &s)
 }

@@ -2,33 +2,28 @@
 //! number a callee would see), and the guard every number a line or list
 //! would dial passes before it is stored.
 
-use super::{json_body, query_of, ApiError, Ctx, Reply};
-use serde_json::{json, Value};
+use super::{answer, json_body, query_of, ApiError, Ctx, Reply};
+use crate::contract::outbound::{CallerId, PickedBy};
 use switchboard_core::account::AccountSid;
-use switchboard_core::outbound::{self, Destination, Outbound, Pick};
+use switchboard_core::outbound::{self, Destination, Outbound};
 use switchboard_core::outcome::Target;
 use switchboard_core::phone::E164;
 use switchboard_edge::outbound::config;
 use switchboard_edge::store::{self, Fresh};
-use worker::{kv::KvStore, Method};
+use worker::kv::KvStore;
 
-pub async fn route(cx: &mut Ctx<'_>, method: Method, rest: &[&str]) -> Reply {
-    match (method, rest) {
-        (Method::Get, ["outbound"]) => Ok((
-            200,
-            serde_json::to_value(required_config(cx.kv, cx.account).await?).unwrap_or_default(),
-        )),
-        (Method::Put, ["outbound"]) => {
-            // Strictly the declared shape, then validated (countries are
-            // checked against the numbering plan).
-            let config: Outbound = json_body(cx.req).await?;
-            config.validate()?;
-            store::put_json(cx.kv, &store::outbound_key(cx.account), &config).await?;
-            Ok((200, serde_json::to_value(&config).unwrap_or_default()))
-        }
-        (Method::Get, ["caller-id"]) => caller_id(cx).await,
-        _ => Err(ApiError::NoRoute),
-    }
+/// `GET …/outbound`.
+pub async fn get(cx: &Ctx<'_>) -> Reply {
+    answer(200, &required_config(cx.kv, cx.account).await?)
+}
+
+/// `PUT …/outbound`: strictly the declared shape, then validated (countries
+/// are checked against the numbering plan).
+pub async fn put(cx: &mut Ctx<'_>) -> Reply {
+    let config: Outbound = json_body(cx.req).await?;
+    config.validate()?;
+    store::put_json(cx.kv, &store::outbound_key(cx.account), &config).await?;
+    answer(200, &config)
 }
 
 pub async fn required_config(kv: &KvStore, account: &AccountSid) -> Result<Outbound, ApiError> {
@@ -50,27 +45,27 @@ pub fn destination(config: &Outbound, to: &str) -> Result<Destination, ApiError>
 
 /// `GET …/caller-id?to=…`: the pick and the rule. Does not count against
 /// the rate limit (nothing is called).
-async fn caller_id(cx: &mut Ctx<'_>) -> Reply {
+pub async fn caller_id(cx: &Ctx<'_>) -> Reply {
     let query = query_of(cx.req)?;
+    if let Some((k, _)) = query.iter().find(|(k, _)| *k != "to") {
+        return Err(ApiError::Malformed(format!(
+            "unknown query parameter {k:?}"
+        )));
+    }
     let to = query
         .get("to")
         .ok_or_else(|| ApiError::Malformed("to is required".into()))?;
     let config = required_config(cx.kv, cx.account).await?;
     let dest = destination(&config, to)?;
     let pick = outbound::pick(&config, &dest);
-    Ok((
+    answer(
         200,
-        picked(json!({ "to": dest.number, "country": dest.region }), &pick),
-    ))
-}
-
-/// `fields` plus `caller_id`, `rule` and the rule's `key`.
-pub fn picked(mut fields: Value, pick: &Pick) -> Value {
-    if let (Some(out), Ok(Value::Object(p))) = (fields.as_object_mut(), serde_json::to_value(pick))
-    {
-        out.extend(p);
-    }
-    fields
+        &CallerId {
+            to: dest.number.clone(),
+            country: dest.region.clone(),
+            picked: PickedBy::from(&pick),
+        },
+    )
 }
 
 /// A number we would text (a voicemail notice, an alert): through the same

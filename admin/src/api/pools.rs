@@ -3,13 +3,18 @@
 //! allocator, which alone writes the pool; the API only reads the request,
 //! checks it, and claims numbers in the deployment-wide registry.
 
-use super::{json_body, query_of, ApiError, Ctx, NoFields, Reply};
+use super::idempotency::{self, Begun, Held};
+use super::{
+    answer, body_text, json_body, paging, parse_json, query_of, Answered, ApiError, Ctx, NoFields,
+    Reply,
+};
 use crate::allocator::{
     ask_pool, holder, CreateSession, NumberSettings, PoolOp, Settings, SettingsPatch,
 };
-use serde::Deserialize;
-use serde_json::{json, Value};
-use std::collections::BTreeMap;
+use crate::contract::masking::{
+    CreatedSession, NewSessionRequest, Notified, NumberPage, PartyTexts, SessionPage,
+};
+use serde_json::Value;
 use switchboard_core::account::AccountSid;
 use switchboard_core::form::Params;
 use switchboard_core::ledger::{Op, Reply as Ledger};
@@ -19,50 +24,154 @@ use switchboard_edge::ledger::{ask_ledger, scope};
 use switchboard_edge::outbound::config;
 use switchboard_edge::store::Fresh;
 use switchboard_edge::{clock, rest, settings};
-use worker::{Env, Method};
+use worker::Env;
 
-pub async fn route(cx: &mut Ctx<'_>, method: Method, pool: &str, rest: &[&str]) -> Reply {
+/// The pool the path names, checked.
+fn pool<'a>(cx: &'a Ctx<'_>) -> Result<&'a str, ApiError> {
+    let pool = cx.param(0);
     check_pool_name(pool)?;
-    let op = match (method, rest) {
-        (Method::Post, ["sessions"]) => return create_session(cx, pool).await,
-        (Method::Get, ["sessions"]) => PoolOp::ListSessions,
-        (Method::Get, ["sessions", id]) => PoolOp::GetSession {
-            id: session_id(id)?.into(),
-        },
-        (Method::Post, ["sessions", id, "end"]) => {
-            json_body::<NoFields>(cx.req).await?;
-            PoolOp::EndSession {
-                id: session_id(id)?.into(),
-            }
+    Ok(pool)
+}
+
+async fn op(cx: &Ctx<'_>, op: PoolOp) -> Reply {
+    pool_op(cx.env, cx.account, pool(cx)?, op).await
+}
+
+/// `GET …/sessions`: live sessions, oldest first.
+pub async fn list_sessions(cx: &Ctx<'_>) -> Reply {
+    let name = pool(cx)?;
+    let (page, key, list) = paging::page(cx, &format!("sessions:{name}"))?;
+    let mut found: SessionPage = typed(
+        pool_op(
+            cx.env,
+            cx.account,
+            name,
+            PoolOp::ListSessions {
+                limit: page.limit,
+                after: page.after,
+            },
+        )
+        .await?,
+    )?;
+    found.next_cursor = paging::next(&key, &list, found.next_cursor);
+    answer(200, &found)
+}
+
+/// `GET …/numbers`: the pool's numbers, in order.
+pub async fn list_numbers(cx: &Ctx<'_>) -> Reply {
+    let name = pool(cx)?;
+    let (page, key, list) = paging::page(cx, &format!("numbers:{name}"))?;
+    let mut found: NumberPage = typed(
+        pool_op(
+            cx.env,
+            cx.account,
+            name,
+            PoolOp::ListNumbers {
+                limit: page.limit,
+                after: page.after,
+            },
+        )
+        .await?,
+    )?;
+    found.next_cursor = paging::next(&key, &list, found.next_cursor);
+    answer(200, &found)
+}
+
+/// The allocator's answer as the type it is.
+fn typed<T: serde::de::DeserializeOwned>((_, v): (u16, Value)) -> Result<T, ApiError> {
+    serde_json::from_value(v).map_err(|e| ApiError::Unavailable(format!("allocator answer: {e}")))
+}
+
+/// `GET …/sessions/{SessionId}`.
+pub async fn get_session(cx: &Ctx<'_>) -> Reply {
+    pool(cx)?;
+    let id = session_id(cx.param(1))?.to_string();
+    op(cx, PoolOp::GetSession { id }).await
+}
+
+/// `POST …/sessions/{SessionId}/end`.
+pub async fn end_session(cx: &mut Ctx<'_>) -> Reply {
+    pool(cx)?;
+    let id = session_id(cx.param(1))?.to_string();
+    json_body::<NoFields>(cx.req).await?;
+    op(cx, PoolOp::EndSession { id }).await
+}
+
+/// `PUT …/numbers/{Number}`.
+pub async fn add_number(cx: &mut Ctx<'_>) -> Reply {
+    let name = pool(cx)?.to_string();
+    let number = cx.number(1)?;
+    let settings: NumberSettings = json_body(cx.req).await?;
+    let added = add(cx.env, cx.account, &name, &number, settings).await?;
+    register(cx, &name).await?;
+    Ok(added)
+}
+
+/// `DELETE …/numbers/{Number}`.
+pub async fn remove_number(cx: &Ctx<'_>) -> Reply {
+    pool(cx)?;
+    let number = cx.number(1)?;
+    op(cx, PoolOp::RemoveNumber { number }).await
+}
+
+/// `GET …/settings`.
+pub async fn get_settings(cx: &Ctx<'_>) -> Reply {
+    op(cx, PoolOp::GetSettings).await
+}
+
+/// `PUT …/settings`.
+pub async fn put_settings(cx: &mut Ctx<'_>) -> Reply {
+    let name = pool(cx)?.to_string();
+    let settings: Settings = json_body(cx.req).await?;
+    let set = pool_op(cx.env, cx.account, &name, PoolOp::PutSettings(settings)).await?;
+    register(cx, &name).await?;
+    Ok(set)
+}
+
+/// `PATCH …/settings`.
+pub async fn patch_settings(cx: &mut Ctx<'_>) -> Reply {
+    pool(cx)?;
+    let patch: SettingsPatch = json_body(cx.req).await?;
+    op(cx, PoolOp::PatchSettings(patch)).await
+}
+
+/// `POST …/reindex`.
+pub async fn reindex(cx: &mut Ctx<'_>) -> Reply {
+    pool(cx)?;
+    json_body::<NoFields>(cx.req).await?;
+    op(cx, PoolOp::Reindex).await
+}
+
+/// `GET …/report?a=&b=&market=`: the pool's load, and for a pair, how many
+/// numbers it could still get.
+pub async fn report(cx: &Ctx<'_>) -> Reply {
+    pool(cx)?;
+    let query = query_of(cx.req)?;
+    if let Some((k, _)) = query
+        .iter()
+        .find(|(k, _)| !matches!(*k, "a" | "b" | "market"))
+    {
+        return Err(ApiError::Malformed(format!(
+            "unknown query parameter {k:?}"
+        )));
+    }
+    let num = |k: &str| -> Result<Option<E164>, ApiError> {
+        match query.get(k) {
+            None | Some("") => Ok(None),
+            Some(v) => switchboard_numbers::parse_typed(v, None)
+                .map(Some)
+                .map_err(|e| ApiError::Malformed(format!("{k}: {e}"))),
         }
-        (Method::Get, ["numbers"]) => PoolOp::ListNumbers,
-        (Method::Put, ["numbers", n]) => {
-            let settings: NumberSettings = json_body(cx.req).await?;
-            let added = add_number(cx.env, cx.account, pool, &super::number(n)?, settings).await?;
-            register(cx, pool).await?;
-            return Ok(added);
-        }
-        (Method::Delete, ["numbers", n]) => PoolOp::RemoveNumber {
-            number: super::number(n)?,
-        },
-        (Method::Get, ["settings"]) => PoolOp::GetSettings,
-        (Method::Put, ["settings"]) => {
-            let op = PoolOp::PutSettings(json_body::<Settings>(cx.req).await?);
-            let set = pool_op(cx.env, cx.account, pool, op).await?;
-            register(cx, pool).await?;
-            return Ok(set);
-        }
-        (Method::Patch, ["settings"]) => {
-            PoolOp::PatchSettings(json_body::<SettingsPatch>(cx.req).await?)
-        }
-        (Method::Post, ["reindex"]) => {
-            json_body::<NoFields>(cx.req).await?;
-            PoolOp::Reindex
-        }
-        (Method::Get, ["report"]) => report(&query_of(cx.req)?)?,
-        _ => return Err(ApiError::NoRoute),
     };
-    pool_op(cx.env, cx.account, pool, op).await
+    let report = PoolOp::Report {
+        a: num("a")?,
+        b: num("b")?,
+        market: query
+            .get("market")
+            .filter(|m| !m.is_empty())
+            .map(str::to_string),
+    };
+    op(cx, report).await
 }
 
 /// Sends `op` to the allocator of `account`'s `pool`.
@@ -97,60 +206,27 @@ fn session_id(id: &str) -> Result<&str, ApiError> {
     }
 }
 
-/// `GET …/report?a=&b=&market=`: the pool's load, and for a pair, how many
-/// numbers it could still get.
-fn report(query: &Params) -> Result<PoolOp, ApiError> {
-    let num = |k: &str| -> Result<Option<E164>, ApiError> {
-        match query.get(k) {
-            None | Some("") => Ok(None),
-            Some(v) => switchboard_numbers::parse_typed(v, None)
-                .map(Some)
-                .map_err(|e| ApiError::Malformed(format!("{k}: {e}"))),
-        }
-    };
-    Ok(PoolOp::Report {
-        a: num("a")?,
-        b: num("b")?,
-        market: query
-            .get("market")
-            .filter(|m| !m.is_empty())
-            .map(str::to_string),
-    })
-}
-
-/// `POST …/sessions`.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct NewSessionRequest {
-    a: String,
-    b: String,
-    #[serde(default)]
-    ttl_secs: Option<u32>,
-    #[serde(default)]
-    market: Option<String>,
-    #[serde(default)]
-    labels: BTreeMap<String, String>,
-    /// Texts sent to each party from the proxy number once the session exists.
-    #[serde(default)]
-    notify: Option<Notify>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Notify {
-    #[serde(default)]
-    a: Option<String>,
-    #[serde(default)]
-    b: Option<String>,
-}
-
 fn party(field: &str, raw: &str) -> Result<E164, ApiError> {
     switchboard_numbers::parse_typed(raw, None)
         .map_err(|e| ApiError::invalid(field, format!("{field}: {e}")))
 }
 
-async fn create_session(cx: &mut Ctx<'_>, pool: &str) -> Reply {
-    let new: NewSessionRequest = json_body(cx.req).await?;
+/// `POST …/sessions`, with an optional `Idempotency-Key`.
+pub async fn create_session(cx: &mut Ctx<'_>) -> Result<Answered, ApiError> {
+    let name = pool(cx)?.to_string();
+    let text = body_text(cx.req).await?;
+    let new: NewSessionRequest = parse_json(&text)?;
+    match idempotency::begin(cx, &text).await? {
+        Begun::Replay(first) => Ok(first),
+        Begun::Run(held) => {
+            let reply = create(cx, &name, new, held.as_ref()).await;
+            idempotency::settle(cx, held, &reply).await;
+            reply.map(Answered::from)
+        }
+    }
+}
+
+async fn create(cx: &Ctx<'_>, pool: &str, new: NewSessionRequest, held: Option<&Held>) -> Reply {
     let (a, b) = (party("a", &new.a)?, party("b", &new.b)?);
     let id: String = clock::random_bytes(16)
         .map_err(ApiError::Unavailable)?
@@ -170,19 +246,19 @@ async fn create_session(cx: &mut Ctx<'_>, pool: &str) -> Reply {
     };
     let (status, session) =
         pool_op(cx.env, cx.account, pool, PoolOp::CreateSession(create)).await?;
-    let mut out = json!({ "session": session });
-    if let Some(n) = new.notify {
-        if let Ok(session) = serde_json::from_value::<Session>(session) {
-            out["notified"] = text_parties(cx.env, cx.account, &session, &n).await;
-        }
-    }
-    Ok((status, out))
+    let session: Session = serde_json::from_value(session)
+        .map_err(|e| ApiError::Unavailable(format!("allocator answer: {e}")))?;
+    let notified = match new.notify {
+        Some(n) => Some(text_parties(cx.env, cx.account, &session, &n, held).await),
+        None => None,
+    };
+    answer(status, &CreatedSession { session, notified })
 }
 
 /// A number serves one pool in the whole deployment: two pools (of one
 /// account or two) sharing it would both route its calls. The number's
 /// ledger records which pool has it, atomically.
-async fn add_number(
+async fn add(
     env: &Env,
     account: &AccountSid,
     pool: &str,
@@ -239,16 +315,20 @@ async fn text_parties(
     env: &Env,
     account: &AccountSid,
     session: &Session,
-    notify: &Notify,
-) -> Value {
+    notify: &PartyTexts,
+    held: Option<&Held>,
+) -> Notified {
     let Some(auth) = rest::basic_auth(env, account) else {
-        return json!({ "error": "no credentials for this account" });
+        return Notified {
+            error: Some("no credentials for this account".into()),
+            ..Notified::default()
+        };
     };
     let url = format!(
         "{}/2010-04-01/Accounts/{account}/Messages.json",
         settings::base_url(env, rest::API)
     );
-    let mut out = serde_json::Map::new();
+    let mut out = Notified::default();
     for (party, to, text) in [("a", &session.a, &notify.a), ("b", &session.b, &notify.b)] {
         let Some(text) = text else {
             continue;
@@ -258,16 +338,21 @@ async fn text_parties(
             ("From", session.proxy.as_str()),
             ("Body", text),
         ]);
-        let sent = rest::post(
+        let sent = rest::post_once(
             &url,
             "application/x-www-form-urlencoded",
             form.encode(),
             Some(&auth),
+            held.map(|h| h.carrier_token(&format!("text-{party}"))),
         )
-        .await;
-        out.insert(party.into(), json!(sent.is_ok()));
+        .await
+        .is_ok();
+        match party {
+            "a" => out.a = Some(sent),
+            _ => out.b = Some(sent),
+        }
     }
-    Value::Object(out)
+    out
 }
 
 /// Puts the pool where the scheduled watch looks for pools to check

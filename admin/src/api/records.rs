@@ -1,148 +1,147 @@
 //! `GET …/calls[/{CallSid}]`, `GET …/debugger-events` and `GET …/alerts`:
 //! the account's call records, Debugger events and alerts, from its
-//! `CallLog` object, newest first, a page at a time (`?cursor=` from the
-//! previous page's `next_cursor`); `GET …/health` and `GET …/usage`: the
-//! figures counted from them; `GET …/health/days`: those figures a day at
-//! a time.
+//! `CallLog` object, newest first, a page at a time; `GET …/health` and
+//! `GET …/usage`: the figures counted from them.
 
-use super::{number, ApiError, Ctx, Reply};
+use super::paging::{next, page, page_with};
+use super::{answer, number, ApiError, Ctx, Reply};
+use crate::contract::page::PageError;
+use crate::contract::records::{AlertPage, CallDetail, CallPage, DebuggerPage, Usage, UsageTotals};
+use serde::de::DeserializeOwned;
 use serde_json::Value;
 use switchboard_core::dates;
 use switchboard_core::records::status::CallStatus;
 use switchboard_core::records::trend::{self, TrendQuery};
-use switchboard_core::records::{parse_cursor, HealthQuery, ListQuery, LogOp, UsageQuery};
+use switchboard_core::records::{HealthQuery, ListQuery, LogOp, UsageQuery};
 use switchboard_edge::clock;
 use switchboard_edge::objects::ask;
 
 const CALL_LOG: &str = crate::call_log::BINDING;
-const DEFAULT_PAGE: u32 = 50;
-const MAX_PAGE: u32 = 200;
 
-/// The page asked for in the query string; every filter checked here, so
-/// the object only ever sees well-formed ones.
-fn query(cx: &Ctx<'_>) -> Result<ListQuery, ApiError> {
-    let url = url_of(cx)?;
-    let mut q = ListQuery {
-        limit: DEFAULT_PAGE,
-        ..ListQuery::default()
-    };
-    for (k, v) in url.query_pairs() {
-        let e164 = |v: &str| number(v).map(|n| Some(n.to_string()));
-        match k.as_ref() {
-            "from" => q.from = e164(&v)?,
-            "to" => q.to = e164(&v)?,
-            "number" => q.number = e164(&v)?,
-            "status" => {
-                let s = CallStatus::parse(&v)
-                    .ok_or_else(|| ApiError::invalid("status", "status: a Twilio call status"))?;
-                q.status = Some(s.as_str().to_string());
-            }
-            "since" => {
-                q.since_ms = Some(v.parse().map_err(|_| {
-                    ApiError::invalid("since", "since: milliseconds since the epoch")
-                })?)
-            }
-            "cursor" => {
-                if parse_cursor(&v).is_none() {
-                    return Err(ApiError::invalid(
-                        "cursor",
-                        "cursor: as next_cursor gave it",
-                    ));
-                }
-                q.cursor = Some(v.into_owned());
-            }
-            "limit" => {
-                q.limit = v
-                    .parse()
-                    .ok()
-                    .filter(|n| (1..=MAX_PAGE).contains(n))
-                    .ok_or_else(|| ApiError::invalid("limit", "limit: 1 to 200"))?
-            }
-            other => {
-                return Err(ApiError::Malformed(format!(
-                    "unknown query parameter {other:?}"
-                )))
-            }
-        }
+/// The latest time a filter may name (year 2286). The object reads its
+/// request as JavaScript does, where integers past 2^53 lose their last
+/// digits: the fuzzer's `since=1152921504606846976` came back as a float.
+pub const MAX_MS: u64 = 9_999_999_999_999;
+
+/// A filter's bad value: 422 naming it. (A number that is not one is 400,
+/// as in a path.)
+fn bad(field: &'static str, why: &str) -> PageError {
+    PageError {
+        field,
+        why: format!("{field}: {why}"),
     }
-    Ok(q)
 }
 
-fn url_of(cx: &Ctx<'_>) -> Result<worker::Url, ApiError> {
-    cx.req
-        .url()
-        .map_err(|_| ApiError::Malformed("unreadable URL".into()))
-}
-
-async fn ask_log(cx: &Ctx<'_>, op: &LogOp) -> Reply {
-    match ask::<_, Value>(cx.env, CALL_LOG, cx.account.as_str(), op)
+async fn ask_log<T: DeserializeOwned>(cx: &Ctx<'_>, op: &LogOp) -> Result<T, ApiError> {
+    match ask::<_, T>(cx.env, CALL_LOG, cx.account.as_str(), op)
         .await
         .map_err(ApiError::Unavailable)?
     {
-        (_, Ok(v)) => Ok((200, v)),
+        (_, Ok(v)) => Ok(v),
         (status, Err(e)) => Err(ApiError::Unavailable(format!(
             "call log answered {status}: {e}"
         ))),
     }
 }
 
-/// `GET …/calls` and `GET …/calls/{CallSid}`.
-pub async fn calls(cx: &Ctx<'_>, rest: &[&str]) -> Reply {
-    match rest {
-        [] => ask_log(cx, &LogOp::List(query(cx)?)).await,
-        [sid]
-            if sid.starts_with("CA")
-                && sid.len() <= 64
-                && sid.bytes().all(|b| b.is_ascii_alphanumeric()) =>
-        {
-            match ask_log(
-                cx,
-                &LogOp::Get {
-                    call_sid: sid.to_string(),
-                },
-            )
-            .await?
-            {
-                (_, Value::Null) => Err(ApiError::NotFound("no such call".into())),
-                found => Ok(found),
+/// `GET …/calls`: every filter checked here, so the object only ever sees
+/// well-formed ones.
+pub async fn calls(cx: &Ctx<'_>) -> Reply {
+    let mut q = ListQuery::default();
+    let mut malformed = None;
+    let (page, key, list) = page_with(cx, "calls", |k, v| {
+        let mut e164 = |v: &str| match number(v) {
+            Ok(n) => Ok(Some(n.to_string())),
+            Err(e) => {
+                malformed = Some(e);
+                Ok(None)
+            }
+        };
+        match k {
+            "from" => q.from = e164(v)?,
+            "to" => q.to = e164(v)?,
+            "number" => q.number = e164(v)?,
+            "status" => {
+                let s =
+                    CallStatus::parse(v).ok_or_else(|| bad("status", "a Twilio call status"))?;
+                q.status = Some(s.as_str().to_string());
+            }
+            "since" => {
+                q.since_ms = Some(
+                    v.parse()
+                        .ok()
+                        .filter(|ms| *ms <= MAX_MS)
+                        .ok_or_else(|| bad("since", "milliseconds since the epoch"))?,
+                )
+            }
+            other => {
+                return Err(PageError {
+                    field: "",
+                    why: format!("unknown query parameter {other:?}"),
+                })
             }
         }
-        [_] => Err(ApiError::NotFound("no such call".into())),
-        _ => Err(ApiError::NoRoute),
+        Ok(())
+    })?;
+    if let Some(e) = malformed {
+        return Err(e);
     }
+    q.limit = page.limit;
+    q.cursor = page.after;
+    let mut found: CallPage = ask_log(cx, &LogOp::List(q)).await?;
+    found.next_cursor = next(&key, &list, found.next_cursor);
+    answer(200, &found)
+}
+
+/// `GET …/calls/{CallSid}`.
+pub async fn call(cx: &Ctx<'_>) -> Reply {
+    let sid = cx.param(0);
+    let well_formed =
+        sid.starts_with("CA") && sid.len() <= 64 && sid.bytes().all(|b| b.is_ascii_alphanumeric());
+    if !well_formed {
+        return Err(ApiError::NotFound("no such call".into()));
+    }
+    let op = LogOp::Get {
+        call_sid: sid.to_string(),
+    };
+    match ask_log::<Option<CallDetail>>(cx, &op).await? {
+        Some(found) => answer(200, &found),
+        None => Err(ApiError::NotFound("no such call".into())),
+    }
+}
+
+/// Pages that filter on nothing but the cursor.
+fn page_only(cx: &Ctx<'_>, list: &str) -> Result<(ListQuery, Vec<u8>, String), ApiError> {
+    let (page, key, list) = page(cx, list)?;
+    let q = ListQuery {
+        limit: page.limit,
+        cursor: page.after,
+        ..ListQuery::default()
+    };
+    Ok((q, key, list))
 }
 
 /// `GET …/debugger-events`: the events, and their count by error code.
 pub async fn debugger(cx: &Ctx<'_>) -> Reply {
-    ask_log(cx, &LogOp::DebuggerList(page_only(cx, "debugger events")?)).await
-}
-
-/// Pages that filter on nothing but the cursor.
-fn page_only(cx: &Ctx<'_>, what: &str) -> Result<ListQuery, ApiError> {
-    let q = query(cx)?;
-    if q.from.is_some()
-        || q.to.is_some()
-        || q.number.is_some()
-        || q.status.is_some()
-        || q.since_ms.is_some()
-    {
-        return Err(ApiError::Malformed(format!(
-            "{what} filter by cursor and limit only"
-        )));
-    }
-    Ok(q)
+    let (q, key, list) = page_only(cx, "debugger-events")?;
+    let mut found: DebuggerPage = ask_log(cx, &LogOp::DebuggerList(q)).await?;
+    found.next_cursor = next(&key, &list, found.next_cursor);
+    answer(200, &found)
 }
 
 /// `GET …/alerts`: every alert the watch raised, and whether it went out.
 pub async fn alerts(cx: &Ctx<'_>) -> Reply {
-    ask_log(cx, &LogOp::Alerts(page_only(cx, "alerts")?)).await
+    let (q, key, list) = page_only(cx, "alerts")?;
+    let mut found: AlertPage = ask_log(cx, &LogOp::Alerts(q)).await?;
+    found.next_cursor = next(&key, &list, found.next_cursor);
+    answer(200, &found)
 }
 
 /// `GET …/health`: the last 24 hours and 7 days, for the account and each
 /// number that placed calls, judged by the account's lines.
 pub async fn health(cx: &Ctx<'_>) -> Reply {
-    let url = url_of(cx)?;
-    if let Some((k, _)) = url.query_pairs().next() {
+    let query = super::query_of(cx.req)?;
+    if let Some((k, _)) = query.iter().next() {
         return Err(ApiError::Malformed(format!(
             "unknown query parameter {k:?}"
         )));
@@ -152,21 +151,21 @@ pub async fn health(cx: &Ctx<'_>) -> Reply {
         now_ms: clock::now_ms(),
         thresholds: settings.thresholds,
     };
-    ask_log(cx, &LogOp::Health(q)).await
+    // The object answers `contract::records::HealthReport`.
+    Ok((200, ask_log::<Value>(cx, &LogOp::Health(q)).await?))
 }
 
-/// `GET …/health/days?days=14[&number=+1…]`: one point per UTC day
-/// (ASR, ACD, short-call share), oldest first, for charts; the account's
-/// calls, or one placing number's.
+/// `GET …/health/days?days=&number=`: the account's (or one placing
+/// number's) figures a UTC day at a time, oldest first.
 pub async fn trend(cx: &Ctx<'_>) -> Reply {
-    let url = url_of(cx)?;
+    let query = super::query_of(cx.req)?;
     let mut q = TrendQuery {
         now_ms: clock::now_ms(),
         days: 14,
         number: None,
     };
-    for (k, v) in url.query_pairs() {
-        match k.as_ref() {
+    for (k, v) in query.iter() {
+        match k {
             "days" => {
                 q.days = v
                     .parse()
@@ -176,7 +175,7 @@ pub async fn trend(cx: &Ctx<'_>) -> Reply {
                         ApiError::invalid("days", format!("days: 1 to {}", trend::MAX_DAYS))
                     })?
             }
-            "number" => q.number = Some(number(&v)?.to_string()),
+            "number" => q.number = Some(number(v)?.to_string()),
             other => {
                 return Err(ApiError::Malformed(format!(
                     "unknown query parameter {other:?}"
@@ -184,16 +183,17 @@ pub async fn trend(cx: &Ctx<'_>) -> Reply {
             }
         }
     }
-    ask_log(cx, &LogOp::Trend(q)).await
+    // The object answers `contract::records::HealthDays`.
+    Ok((200, ask_log::<Value>(cx, &LogOp::Trend(q)).await?))
 }
 
 /// `GET …/usage?month=YYYY-MM` (UTC; this month when left out).
 pub async fn usage(cx: &Ctx<'_>) -> Reply {
-    let url = url_of(cx)?;
+    let query = super::query_of(cx.req)?;
     let mut month = None;
-    for (k, v) in url.query_pairs() {
-        match k.as_ref() {
-            "month" => month = Some(v.into_owned()),
+    for (k, v) in query.iter() {
+        match k {
+            "month" => month = Some(v.to_string()),
             other => {
                 return Err(ApiError::Malformed(format!(
                     "unknown query parameter {other:?}"
@@ -204,7 +204,6 @@ pub async fn usage(cx: &Ctx<'_>) -> Reply {
     let month = month.unwrap_or_else(|| dates::month_of(clock::now_ms()));
     let (from_ms, to_ms) = dates::month_range(&month)
         .ok_or_else(|| ApiError::invalid("month", "month: YYYY-MM, as 2026-11"))?;
-    let (_, mut answer) = ask_log(cx, &LogOp::Usage(UsageQuery { from_ms, to_ms })).await?;
-    answer["month"] = Value::String(month);
-    Ok((200, answer))
+    let totals: UsageTotals = ask_log(cx, &LogOp::Usage(UsageQuery { from_ms, to_ms })).await?;
+    answer(200, &Usage { month, totals })
 }

@@ -2,9 +2,8 @@
 //! real call (`switchboard_edge::facts`), decides with the same functions,
 //! and writes nothing.
 
-use super::{json_body, number, ApiError, Ctx, Reply};
-use serde::Deserialize;
-use serde_json::json;
+use super::{answer, json_body, number, ApiError, Ctx, Reply};
+use crate::contract::screening::{Counters, SimulatedCall, Simulation};
 use switchboard_core::phone::Party;
 use switchboard_core::render::twiml;
 use switchboard_core::screening::{self, graylist::Graylist};
@@ -12,23 +11,9 @@ use switchboard_edge::facts::{context, facts, Inbound};
 use switchboard_edge::store::Fresh;
 use switchboard_edge::{clock, fallback};
 
-/// The parameters of the call to try, as Twilio names them.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-#[allow(non_snake_case)]
-struct Simulated {
-    To: String,
-    From: String,
-    #[serde(default)]
-    Digits: Option<String>,
-    #[serde(default)]
-    CallSid: Option<String>,
-    #[serde(default)]
-    StirVerstat: Option<String>,
-}
-
+/// `POST …/simulate`.
 pub async fn simulate(cx: &mut Ctx<'_>) -> Reply {
-    let sim: Simulated = json_body(cx.req).await?;
+    let sim: SimulatedCall = json_body(cx.req).await?;
     let call = Inbound {
         account: cx.account.clone(),
         to: number(&sim.To)?,
@@ -41,15 +26,18 @@ pub async fn simulate(cx: &mut Ctx<'_>) -> Reply {
         .map_err(ApiError::Unavailable)?
     else {
         let outcome = fallback::plan(cx.env).0.outcome();
-        return Ok((
+        return answer(
             200,
-            json!({
-                "line": false,
-                "reason": "unknown_line",
-                "outcome": outcome.kind(),
-                "twiml": twiml::render(&outcome),
-            }),
-        ));
+            &Simulation {
+                line: false,
+                reason: "unknown_line".into(),
+                outcome: outcome.kind().into(),
+                twiml: twiml::render(&outcome),
+                graylist: None,
+                graylist_after: None,
+                open: None,
+            },
+        );
     };
     let ctx = context(cx.env, &facts.line, &call.call_sid, clock::now_ms())
         .map_err(ApiError::Unavailable)?;
@@ -57,17 +45,24 @@ pub async fn simulate(cx: &mut Ctx<'_>) -> Reply {
         Some(d) => screening::decide_answer(&call.call(), &facts, &ctx, d),
         None => screening::decide_incoming(&call.call(), &facts, &ctx),
     };
-    let counters = |g: &Graylist| json!({ "unanswered": g.unanswered, "failed": g.failed });
-    Ok((
+    let counters = |g: &Graylist| Counters {
+        unanswered: g.unanswered,
+        failed: g.failed,
+    };
+    let reason = serde_json::to_value(decision.reason)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default();
+    answer(
         200,
-        json!({
-            "line": true,
-            "reason": decision.reason,
-            "outcome": decision.outcome.kind(),
-            "twiml": twiml::render(&decision.outcome),
-            "graylist": counters(&facts.graylist),
-            "graylist_after": decision.graylist.as_ref().map(counters),
-            "open": ctx.open,
-        }),
-    ))
+        &Simulation {
+            line: true,
+            reason,
+            outcome: decision.outcome.kind().into(),
+            twiml: twiml::render(&decision.outcome),
+            graylist: Some(counters(&facts.graylist)),
+            graylist_after: decision.graylist.as_ref().map(counters),
+            open: Some(ctx.open),
+        },
+    )
 }

@@ -1,44 +1,73 @@
 //! `…/tokens`: the account's API tokens, managed by the root token only.
 
-use super::{json_body, ApiError, Ctx, Reply};
-use crate::tokens::{self, NewToken, Stored};
-use serde_json::{json, Value};
+use super::paging::{kv_page, next, page};
+use super::{answer, json_body, ApiError, Ctx, Reply};
+use crate::contract::tokens::{CreatedToken, NewToken, Revoked, TokenPage, MAX_LABEL};
+use crate::tokens::{self, Stored};
+use serde_json::Value;
 use switchboard_edge::store;
-use worker::Method;
 
-pub async fn route(cx: &mut Ctx<'_>, method: Method, rest: &[&str]) -> Reply {
-    let (kv, account) = (cx.kv, cx.account);
-    match (method, rest) {
-        (Method::Post, []) => {
-            let new: NewToken = json_body(cx.req).await?;
-            let (stored, token) = tokens::create(kv, account, new)
-                .await
-                .map_err(ApiError::Unavailable)?;
-            let mut out = tokens::listed(&stored);
-            out["token"] = json!(token);
-            Ok((201, out))
-        }
-        (Method::Get, []) => {
-            let mut out = Vec::new();
-            for (key, _) in store::list::<Value>(kv, &store::tokens_prefix(account)).await? {
-                if let Some(t) = store::get_json::<Stored>(kv, &key).await? {
-                    out.push(tokens::listed(&t));
-                }
-            }
-            Ok((200, json!({ "tokens": out })))
-        }
-        (Method::Delete, [id]) => {
-            let gone = || ApiError::NotFound("no such token".into());
-            if !tokens::valid_id(id) {
-                return Err(gone());
-            }
-            let key = store::token_key(account, id);
-            if store::get_json::<Value>(kv, &key).await?.is_none() {
-                return Err(gone());
-            }
-            kv.delete(&key).await?;
-            Ok((200, json!({ "revoked": id })))
-        }
-        _ => Err(ApiError::NoRoute),
+/// `POST …/tokens`: the whole token is in this answer and nowhere else.
+pub async fn create(cx: &mut Ctx<'_>) -> Reply {
+    let new: NewToken = json_body(cx.req).await?;
+    if new
+        .label
+        .as_ref()
+        .is_some_and(|l| l.chars().count() > MAX_LABEL)
+    {
+        return Err(ApiError::invalid(
+            "label",
+            format!("label: at most {MAX_LABEL} characters"),
+        ));
     }
+    let (stored, token) = tokens::create(cx.kv, cx.account, new)
+        .await
+        .map_err(ApiError::Unavailable)?;
+    answer(
+        201,
+        &CreatedToken {
+            listed: tokens::listed(&stored),
+            token,
+        },
+    )
+}
+
+/// `GET …/tokens`: a page, in id order.
+pub async fn list(cx: &Ctx<'_>) -> Reply {
+    let (page, key, list) = page(cx, "tokens")?;
+    let found = kv_page::<Value>(cx, &store::tokens_prefix(cx.account), &page).await?;
+    let keys: Vec<String> = found.keys.into_iter().map(|(k, _)| k).collect();
+    let tokens = store::get_many::<Stored>(cx.kv, &keys)
+        .await?
+        .iter()
+        .flatten()
+        .map(tokens::listed)
+        .collect();
+    answer(
+        200,
+        &TokenPage {
+            tokens,
+            next_cursor: next(&key, &list, found.next),
+        },
+    )
+}
+
+/// `DELETE …/tokens/{TokenId}`.
+pub async fn revoke(cx: &Ctx<'_>) -> Reply {
+    let id = cx.param(0);
+    let gone = || ApiError::NotFound("no such token".into());
+    if !tokens::valid_id(id) {
+        return Err(gone());
+    }
+    let key = store::token_key(cx.account, id);
+    if store::get_json::<Value>(cx.kv, &key).await?.is_none() {
+        return Err(gone());
+    }
+    cx.kv.delete(&key).await?;
+    answer(
+        200,
+        &Revoked {
+            revoked: id.to_string(),
+        },
+    )
 }

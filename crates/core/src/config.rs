@@ -45,6 +45,7 @@ fn bad(field: &str, why: impl Into<String>) -> ConfigError {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LineConfig {
     /// Who the line belongs to, and how their phones ring.
     pub owner: Owner,
@@ -76,6 +77,7 @@ pub struct LineConfig {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Owner {
     pub targets: Vec<Target>,
     #[serde(default)]
@@ -96,6 +98,7 @@ impl Owner {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Ring {
     /// All targets at once; the first to answer takes the call.
     #[default]
@@ -106,6 +109,7 @@ pub enum Ring {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum CallerIdShown {
     /// The owner sees who is calling.
     #[default]
@@ -116,6 +120,7 @@ pub enum CallerIdShown {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum WithheldPolicy {
     #[default]
     Challenge,
@@ -125,6 +130,7 @@ pub enum WithheldPolicy {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum AfterChallenge {
     #[default]
     Voicemail,
@@ -133,6 +139,7 @@ pub enum AfterChallenge {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Challenge {
     pub digits: u8,
     pub prefix: String,
@@ -170,6 +177,7 @@ impl Default for Challenge {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct VoicemailSettings {
     pub greeting: Prompt,
     pub max_length_secs: u32,
@@ -188,6 +196,7 @@ impl Default for VoicemailSettings {
 
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Notify {
     /// Text the owner here (through the Twilio REST API) ...
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -223,6 +232,7 @@ impl Notify {
 /// A weekly schedule in the line's time zone; outside it calls go to voicemail.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Hours {
     /// IANA zone, e.g. `America/New_York`.
     pub time_zone: String,

@@ -74,6 +74,18 @@ impl Params {
         // One check for the whole buffer: an escape may decode to bytes that
         // are not UTF-8, and the signature covers the decoded text.
         let text = String::from_utf8(text).map_err(|_| FormError::NotUtf8)?;
+        // The whole is UTF-8, yet a name or value alone may not be: `%C2=%80`
+        // decodes to one character split across the two, and slicing the
+        // text there would panic. Each piece must start and end on a
+        // character (pieces are adjacent, so that makes each one UTF-8).
+        let whole =
+            |(a, b): Span| text.is_char_boundary(a as usize) && text.is_char_boundary(b as usize);
+        if !spans
+            .iter()
+            .all(|&(name, value)| whole(name) && whole(value))
+        {
+            return Err(FormError::NotUtf8);
+        }
         Ok(Params { text, pairs: spans })
     }
 
@@ -241,6 +253,9 @@ mod tests {
         );
         assert_eq!(Params::parse("a=%4"), Err(FormError::BadEscape { at: 2 }));
         assert_eq!(Params::parse("a=%FF%FE"), Err(FormError::NotUtf8));
+        // One character split between a name and its value.
+        assert_eq!(Params::parse("%C2=%80"), Err(FormError::NotUtf8));
+        assert_eq!(Params::parse("a=%C2&%80=b"), Err(FormError::NotUtf8));
         // A sign is no hex digit, and an escape never reaches into a
         // multi-byte character.
         assert_eq!(Params::parse("a=%+5"), Err(FormError::BadEscape { at: 2 }));

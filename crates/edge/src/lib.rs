@@ -24,6 +24,7 @@ pub mod notify;
 pub mod objects;
 pub mod outbound;
 pub mod panic;
+pub mod request_id;
 pub mod respond;
 pub mod rest;
 pub mod settings;

@@ -23,6 +23,14 @@ impl Event {
         }
     }
 
+    /// A request's line, carrying its id (`crate::request_id`): the same id
+    /// the client got in `X-Request-Id`.
+    pub fn request(route: &str, request_id: &str) -> Event {
+        let mut event = Event::new(route);
+        event.set("request_id", request_id);
+        event
+    }
+
     pub fn set(&mut self, key: &str, value: impl Into<Value>) -> &mut Event {
         self.fields.insert(key.into(), value.into());
         self

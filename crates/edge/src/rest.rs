@@ -28,24 +28,43 @@ pub fn basic_auth(env: &Env, account: &AccountSid) -> Option<String> {
     ))
 }
 
+/// The header Twilio reads to tell a retried request from a new one.
+pub const IDEMPOTENCY_TOKEN: &str = "I-Twilio-Idempotency-Token";
+
 /// How long any outbound request may take. A slow receiver (a customer's
 /// webhook) must not hold the carrier's callback open until it gives up.
 pub const TIMEOUT_MS: u32 = 10_000;
 
 /// POSTs `body`; a 2xx answer's body is returned, anything else (a status,
-/// no answer within `TIMEOUT_MS`) is an error saying which.
+/// no answer within `TIMEOUT_MS`) is an error saying which. A request with
+/// credentials (to the carrier's REST API) carries a fresh
+/// `I-Twilio-Idempotency-Token`.
 pub async fn post(
     url: &str,
     content_type: &str,
     body: String,
     auth: Option<&str>,
 ) -> Result<String, String> {
-    send(Method::Post, url, Some((content_type, body)), auth).await
+    post_once(url, content_type, body, auth, None).await
+}
+
+/// As [`post`], with the carrier's idempotency token given: the same token
+/// for a retry of the same request (derived from the API client's
+/// `Idempotency-Key`), so the carrier can tell a retry from a new request.
+pub async fn post_once(
+    url: &str,
+    content_type: &str,
+    body: String,
+    auth: Option<&str>,
+    token: Option<String>,
+) -> Result<String, String> {
+    let token = auth.map(|_| token.unwrap_or_else(crate::request_id::fresh));
+    send(Method::Post, url, Some((content_type, body)), auth, token).await
 }
 
 /// GETs a resource, as [`post`] answers.
 pub async fn get(url: &str, auth: Option<&str>) -> Result<String, String> {
-    send(Method::Get, url, None, auth).await
+    send(Method::Get, url, None, auth, None).await
 }
 
 async fn send(
@@ -53,6 +72,7 @@ async fn send(
     url: &str,
     body: Option<(&str, String)>,
     auth: Option<&str>,
+    token: Option<String>,
 ) -> Result<String, String> {
     let headers = Headers::new();
     let set = |k: &str, v: &str| headers.set(k, v).map_err(|e| e.to_string());
@@ -61,6 +81,9 @@ async fn send(
     }
     if let Some(a) = auth {
         set("Authorization", a)?;
+    }
+    if let Some(t) = &token {
+        set(IDEMPOTENCY_TOKEN, t)?;
     }
     let mut init = RequestInit::new();
     init.with_method(method).with_headers(headers);

@@ -8,6 +8,7 @@
 //! | `gray:<AccountSid>:<To>:<From>` | `Graylist` counters | calls (only when they change) |
 //! | `vm:<AccountSid>:<CallSid>` | `voicemail::Message` | voicemail callbacks |
 //! | `vm:<AccountSid>:<CallSid>:fallback` | `voicemail::Message` taken by the fallback | fallback callbacks |
+//! | `vmt:<AccountSid>:<newest-first time>:<CallSid>[:fallback]` | empty: the voicemail list's order | voicemail callbacks, the watch (for older messages) |
 //! | `acct:<AccountSid>` | `outbound::Outbound` | management API |
 //! | `token:<AccountSid>:<id>` | an account API token (its hash) | management API (root) |
 //! | `proxy:<proxy>:<party>` | the masking index entry | the pool's allocator |
@@ -72,6 +73,38 @@ pub fn fallback_voicemail_key(account: &AccountSid, call_sid: &str) -> String {
 
 pub fn voicemails_prefix(account: &AccountSid) -> String {
     format!("vm:{account}:")
+}
+
+/// The latest time a listing key can order (year 2286).
+const TIME_SPAN: u64 = 9_999_999_999_999;
+
+/// The voicemail list's key for the message at `message_key`: KV lists keys
+/// in byte order, so the time is written counting down from [`TIME_SPAN`]
+/// in 13 digits, and the newest message comes first. A page of the list is
+/// one KV list call and one bulk read of its messages, never all of them.
+/// Messages stay under their call's key (`vm:…:<CallSid>`) because the
+/// callbacks that update them know the call, not its time.
+pub fn voicemail_listing_key(
+    account: &AccountSid,
+    message_key: &str,
+    received_at_ms: u64,
+) -> String {
+    let rest = message_key
+        .strip_prefix(&voicemails_prefix(account))
+        .unwrap_or(message_key);
+    let countdown = TIME_SPAN.saturating_sub(received_at_ms.min(TIME_SPAN));
+    format!("vmt:{account}:{countdown:013}:{rest}")
+}
+
+pub fn voicemail_listing_prefix(account: &AccountSid) -> String {
+    format!("vmt:{account}:")
+}
+
+/// The message a listing key points to.
+pub fn voicemail_of_listing(account: &AccountSid, listing_key: &str) -> Option<String> {
+    let rest = listing_key.strip_prefix(&voicemail_listing_prefix(account))?;
+    let (_, call) = rest.split_once(':')?;
+    Some(format!("{}{call}", voicemails_prefix(account)))
 }
 
 /// The account's outbound config.
@@ -322,18 +355,30 @@ pub async fn put_json<T: Serialize>(kv: &KvStore, key: &str, value: &T) -> Resul
 #[derive(Debug, Clone, Copy, Default, Serialize, Deserialize)]
 pub struct VoicemailMeta {
     pub pending: usize,
+    /// Its listing key is written ([`voicemail_listing_key`]); messages
+    /// stored before the list had one are given it by the watch.
+    #[serde(default)]
+    pub listed: bool,
 }
 
+/// Stores a message and, the first time, its place in the voicemail list
+/// (after the message: a listing key never points to nothing).
 pub async fn put_voicemail(kv: &KvStore, key: &str, message: &Message) -> Result<()> {
+    let account = AccountSid::parse(&message.account_sid).ok();
     let text = serde_json::to_string(message).map_err(|e| StoreError::Kv(e.to_string()))?;
     let meta = VoicemailMeta {
         pending: message.pending.len(),
+        listed: account.is_some(),
     };
     kv.put_bytes(key, text.as_bytes())?
         .metadata(meta)
         .map_err(StoreError::from)?
         .execute()
         .await?;
+    if let Some(account) = account {
+        let listing = voicemail_listing_key(&account, key, message.received_at_ms);
+        kv.put(&listing, "")?.execute().await?;
+    }
     Ok(())
 }
 
@@ -378,6 +423,57 @@ pub async fn list<M: DeserializeOwned>(
             return Ok(out);
         }
     }
+}
+
+/// One page of the keys under `prefix`: at most `limit`, from where the
+/// KV cursor `after` left off, and the cursor of the next page (None on
+/// the last).
+pub struct KeyPage<M> {
+    pub keys: Vec<(String, Option<M>)>,
+    pub next: Option<String>,
+}
+
+pub async fn list_page<M: DeserializeOwned>(
+    kv: &KvStore,
+    prefix: &str,
+    limit: u32,
+    after: Option<String>,
+) -> Result<KeyPage<M>> {
+    let mut req = kv.list().prefix(prefix.to_string()).limit(limit.into());
+    if let Some(c) = after {
+        req = req.cursor(c);
+    }
+    let page = req.execute().await?;
+    let keys = page
+        .keys
+        .into_iter()
+        .map(|k| {
+            let meta = k.metadata.and_then(|m| serde_json::from_value(m).ok());
+            (k.name, meta)
+        })
+        .collect();
+    let next = if page.list_complete {
+        None
+    } else {
+        page.cursor
+    };
+    Ok(KeyPage { keys, next })
+}
+
+/// The values of `keys` as JSON, in one bulk read per hundred (KV's most),
+/// in the order asked; an absent key is `None`.
+pub async fn get_many<T: DeserializeOwned>(
+    kv: &KvStore,
+    keys: &[String],
+) -> Result<Vec<Option<T>>> {
+    let mut out = Vec::with_capacity(keys.len());
+    for chunk in keys.chunks(100) {
+        let mut read = kv.get_bulk(chunk).text().await?;
+        for k in chunk {
+            out.push(parse_json(k, read.remove(k).flatten())?);
+        }
+    }
+    Ok(out)
 }
 
 fn parse_or_default<T: DeserializeOwned + Default>(key: &str, text: Option<String>) -> Result<T> {

@@ -27,7 +27,7 @@ export const SECRETS = {
 // every URL) and admin, bound to each other as their wrangler configs say.
 export const WORKERS = [
   { name: "switchboard", config: "wrangler.toml", dir: "build", script: "entry.mjs" },
-  { name: "switchboard-admin", config: "admin/wrangler.toml", dir: "admin/build", script: "index.js" },
+  { name: "switchboard-admin", config: "admin/wrangler.toml", dir: "admin/build", script: "entry.mjs" },
 ];
 
 // Miniflare options for one worker, from its wrangler config.

@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 /// MessageBird pool's sessions, nor the other way round.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Carrier {
     #[default]
     Twilio,

@@ -12,6 +12,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ProxyNumber {
     pub number: E164,
     /// Optional market tag ("amsterdam", "nyc"); locality preference uses it, else the number's country.
@@ -23,6 +24,7 @@ pub struct ProxyNumber {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Session {
     pub id: String,
     pub proxy: E164,
@@ -45,6 +47,7 @@ pub struct Session {
 /// the session still connects, and still holds its number.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = SessionState))]
 pub enum State {
     Live,
     Grace,
@@ -326,6 +329,7 @@ impl Pool {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Report {
     /// Numbers in the pool (market-filtered when a market is given).
     pub size: usize,

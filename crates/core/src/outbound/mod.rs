@@ -15,6 +15,7 @@ use std::fmt;
 /// An account's outbound settings, stored at `acct:<AccountSid>`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Outbound {
     /// Shown when no pool matches.
     pub default_number: E164,
@@ -35,6 +36,7 @@ pub struct Outbound {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Guard {
     /// Countries that may be called. Empty: those the account has numbers in.
     pub allowed_countries: Vec<String>,
@@ -63,6 +65,7 @@ impl Default for Guard {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct VerificationSettings {
     pub code_length: u8,
     pub ttl_secs: u32,

@@ -13,6 +13,7 @@ use subtle::ConstantTimeEq;
 /// Kept with the code so a resend or an audit can tell how it went out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Channel {
     Voice,
     Sms,
@@ -33,6 +34,7 @@ pub struct Pending {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Denied {
     NoneSent,
     Expired,

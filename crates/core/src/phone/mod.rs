@@ -24,6 +24,23 @@ use std::fmt;
 #[serde(try_from = "String", into = "String")]
 pub struct E164(String);
 
+/// In the API's OpenAPI document a number is a string in E.164: `+`, the
+/// country code, then the national number (8 to 15 digits in all).
+#[cfg(feature = "openapi")]
+impl utoipa::PartialSchema for E164 {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .pattern(Some(r"^\+[1-9][0-9]{6,14}$"))
+            .examples([serde_json::json!("+14155550100")])
+            .description(Some("A phone number in E.164."))
+            .into()
+    }
+}
+
+#[cfg(feature = "openapi")]
+impl utoipa::ToSchema for E164 {}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PhoneError {
     /// Not `+` followed by digits.

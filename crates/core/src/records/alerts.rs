@@ -17,6 +17,7 @@ pub struct Watched {
 /// Something worth telling the account about.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Alert {
     /// A scope entered breach: which figures are over the line.
     BreachStarted {

@@ -44,6 +44,7 @@ pub struct Sample {
 /// How a figure, or a scope as a whole, stands against its line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = HealthState))]
 pub enum State {
     Healthy,
     /// On the healthy side, but within the watch margin of the line.
@@ -68,6 +69,7 @@ impl State {
 
 /// One figure of a scope's traffic, with the line it is judged against.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Figure {
     /// Stable name: "asr", "acd_secs", "short_12_share", "short_6_share", "repeat_destination_share", "attestation_a_share", "queue_time_p50_ms", "queue_time_p95_ms"
     pub name: &'static str,
@@ -82,14 +84,17 @@ pub struct Figure {
 
 /// One scope's health over one window.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Health {
     pub calls: u64,
     /// The worst of the figures' states (Quiet if below min sample).
     pub state: State,
     pub figures: Vec<Figure>,
-    /// Passed through, largest count first.
+    /// Passed through, largest count first: `[sip_code, calls]` pairs.
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<Vec<u64>>))]
     pub failed_by_sip: Vec<(u16, u64)>,
-    /// Passed through, largest first.
+    /// Passed through, largest first: `[verstat, calls]` pairs.
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<Vec<serde_json::Value>>))]
     pub attestation: Vec<(String, u64)>,
 }
 
@@ -97,6 +102,7 @@ pub struct Health {
 /// setting may name only what it changes.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Thresholds {
     /// Fewer calls than this in the window are not judged.
     pub min_sample: u64,

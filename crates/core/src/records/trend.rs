@@ -51,6 +51,7 @@ pub struct DayCount {
 /// One day's point on the charts. A figure with nothing to divide by is
 /// `None` (a gap in the line, not a zero).
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Day {
     /// `YYYY-MM-DD`, UTC.
     pub day: String,

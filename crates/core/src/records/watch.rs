@@ -21,6 +21,7 @@ pub const MAX_RETENTION_DAYS: u32 = 400;
 /// Twilio's lines, 90 days.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct WatchSettings {
     /// Where alerts go: a JSON POST and/or an SMS, as a voicemail's notice does.
     #[serde(default)]

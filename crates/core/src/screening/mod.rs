@@ -23,6 +23,7 @@ use serde::{Deserialize, Serialize};
 /// entry, on every line). Stored one per caller, so a lookup is one read.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Entry {
     /// In the address book: put through to the owner.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]

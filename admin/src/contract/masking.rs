@@ -1,0 +1,174 @@
+//! Masking pools: their settings, numbers and sessions.
+
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use switchboard_core::masking::call::Carrier;
+use switchboard_core::masking::{ProxyNumber, Session, State};
+use utoipa::ToSchema;
+
+/// Pool-wide settings kept beside the pool.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(examples(json!({"grace_secs": 600, "low_water": 1})))]
+pub struct Settings {
+    pub grace_secs: u32,
+    pub low_water: u32,
+    /// Said to the caller before bridging; `{name}` is the other party's
+    /// `a_name`/`b_name` label.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub announce: Option<String>,
+    #[serde(default)]
+    pub record: bool,
+    #[serde(default)]
+    pub carrier: Carrier,
+}
+
+/// `PATCH …/settings`: only the fields given change.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SettingsPatch {
+    #[serde(default)]
+    pub grace_secs: Option<u32>,
+    #[serde(default)]
+    pub low_water: Option<u32>,
+    /// `null` removes the announcement.
+    #[serde(default, with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    pub announce: Option<Option<String>>,
+    #[serde(default)]
+    pub record: Option<bool>,
+    #[serde(default)]
+    pub carrier: Option<Carrier>,
+}
+
+/// Tells a field that is absent (`None`) from one set to `null` (`Some(None)`).
+mod double_option {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+    pub fn deserialize<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+        d: D,
+    ) -> Result<Option<Option<T>>, D::Error> {
+        Option::<T>::deserialize(d).map(Some)
+    }
+    pub fn serialize<S: Serializer, T: Serialize>(
+        v: &Option<Option<T>>,
+        s: S,
+    ) -> Result<S::Ok, S::Error> {
+        match v {
+            None => s.serialize_none(),
+            Some(inner) => inner.serialize(s),
+        }
+    }
+}
+
+impl SettingsPatch {
+    pub fn apply(self, s: &mut Settings) {
+        if let Some(v) = self.grace_secs {
+            s.grace_secs = v;
+        }
+        if let Some(v) = self.low_water {
+            s.low_water = v;
+        }
+        if let Some(v) = self.announce {
+            s.announce = v;
+        }
+        if let Some(v) = self.record {
+            s.record = v;
+        }
+        if let Some(v) = self.carrier {
+            s.carrier = v;
+        }
+    }
+}
+
+/// `PUT …/numbers/{Number}`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NumberSettings {
+    #[serde(default)]
+    pub market: Option<String>,
+}
+
+/// `POST …/sessions`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(examples(json!({"a": "+14155550199", "b": "+14155550402", "ttl_secs": 3600})))]
+pub struct NewSessionRequest {
+    pub a: String,
+    pub b: String,
+    #[serde(default)]
+    pub ttl_secs: Option<u32>,
+    #[serde(default)]
+    pub market: Option<String>,
+    #[serde(default)]
+    pub labels: BTreeMap<String, String>,
+    /// Texts sent to each party from the proxy number once the session exists.
+    #[serde(default)]
+    pub notify: Option<PartyTexts>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PartyTexts {
+    #[serde(default)]
+    pub a: Option<String>,
+    #[serde(default)]
+    pub b: Option<String>,
+}
+
+/// Whether each party's text went out.
+#[derive(Debug, Default, Serialize, Deserialize, ToSchema)]
+pub struct Notified {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub a: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub b: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+/// `POST …/sessions`.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct CreatedSession {
+    pub session: Session,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notified: Option<Notified>,
+}
+
+/// `GET …/sessions`: live and in-grace sessions, oldest first.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct SessionPage {
+    pub sessions: Vec<Session>,
+    pub next_cursor: Option<String>,
+}
+
+/// `GET …/sessions/{SessionId}`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SessionShown {
+    pub session: Session,
+    pub state: State,
+}
+
+/// `GET …/numbers`: by number.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct NumberPage {
+    pub numbers: Vec<ProxyNumber>,
+    pub next_cursor: Option<String>,
+}
+
+/// `PUT …/numbers/{Number}`: every number of the pool now.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct PoolNumbers {
+    pub numbers: Vec<ProxyNumber>,
+}
+
+/// `DELETE …/numbers/{Number}`: gone now, or draining until its sessions end.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct NumberRemoved {
+    pub removed: bool,
+    pub draining: bool,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct Reindexed {
+    pub reindexed: usize,
+}

@@ -1,0 +1,54 @@
+//! The account's API tokens (managed by the root token only).
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Scope {
+    /// GET requests, and the simulator (which writes nothing).
+    Read,
+    Write,
+}
+
+/// The longest label a token may carry.
+pub const MAX_LABEL: usize = 200;
+
+/// `POST …/tokens`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(examples(json!({"scope": "read", "label": "dashboard"})))]
+pub struct NewToken {
+    pub scope: Scope,
+    #[serde(default)]
+    #[schema(max_length = 200)]
+    pub label: Option<String>,
+}
+
+/// A token as listed: never its secret or hash.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct ListedToken {
+    pub id: String,
+    pub scope: Scope,
+    pub label: Option<String>,
+    pub created_at_ms: u64,
+}
+
+/// `POST …/tokens`: the whole token, shown this once.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CreatedToken {
+    #[serde(flatten)]
+    pub listed: ListedToken,
+    pub token: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TokenPage {
+    pub tokens: Vec<ListedToken>,
+    pub next_cursor: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Revoked {
+    pub revoked: String,
+}
