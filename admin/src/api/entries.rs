@@ -5,7 +5,9 @@
 
 use super::lines::no_line;
 use super::outbound::guard_targets;
-use super::{body_text, delete_key, json_body, number, ApiError, Ctx, NoFields, Reply};
+use super::{
+    body_text, delete_key, json_body, kv_page, number, page_of, ApiError, Ctx, NoFields, Reply,
+};
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, BTreeSet};
 use switchboard_core::config::check_target;
@@ -24,6 +26,7 @@ pub async fn route(cx: &mut Ctx<'_>, method: Method, to: &E164, rest: &[&str]) -
             delete_key(kv, &store::entry_key(account, to, &number(from)?)).await
         }
         (Method::Post, ["address-book"]) => import(cx, to).await,
+        (Method::Get, ["graylist"]) => counted(cx, to).await,
         (Method::Get, ["graylist", from]) => {
             let key = store::gray_key(account, to, &number(from)?);
             let g: Graylist = store::get_json(kv, &key).await?.unwrap_or_default();
@@ -53,6 +56,38 @@ async fn list(cx: &Ctx<'_>, to: &E164) -> Reply {
         .collect();
     Ok((200, json!({ "entries": entries })))
 }
+
+/// `GET …/lines/{To}/graylist`: the callers the line counts (unanswered or
+/// failed challenges), a page at a time, in one bulk read. Counters back at
+/// zero are left out: nobody is counted there.
+async fn counted(cx: &Ctx<'_>, to: &E164) -> Reply {
+    let page = page_of(cx.req, 50, MAX_BULK_READ)?;
+    let prefix = store::gray_prefix(cx.account, to);
+    let (keys, next) = kv_page::<Value>(cx.kv, &prefix, page).await?;
+    let names: Vec<String> = keys.into_iter().map(|(k, _)| k).collect();
+    let mut texts = store::get_many(cx.kv, &names).await?;
+    let mut callers = Vec::new();
+    for key in &names {
+        let Some(text) = texts.remove(key).flatten() else {
+            continue; // reset between the list and the read
+        };
+        let g: Graylist = serde_json::from_str(&text).map_err(|e| {
+            ApiError::Unavailable(format!(
+                "stored value {} is broken: {e}",
+                store::loggable(key)
+            ))
+        })?;
+        if g.unanswered == 0 && g.failed == 0 {
+            continue;
+        }
+        let caller = &key[prefix.len()..];
+        callers.push(json!({ "number": caller, "unanswered": g.unanswered, "failed": g.failed }));
+    }
+    Ok((200, json!({ "graylist": callers, "next_cursor": next })))
+}
+
+/// KV reads at most this many keys in one bulk read.
+const MAX_BULK_READ: u32 = 100;
 
 /// A caller's entry on a line. A forward target is checked exactly as a
 /// line's own targets are (shape and the toll-fraud guard): a target the line

@@ -27,7 +27,7 @@ use switchboard_core::body;
 use switchboard_core::form::Params;
 use switchboard_core::phone::E164;
 use switchboard_edge::body::read_body;
-use switchboard_edge::{respond, KV_BINDING};
+use switchboard_edge::{respond, store, KV_BINDING};
 use worker::{kv::KvStore, Env, Method, Request, Response, Result};
 
 /// The largest API body: a vCard export of a few thousand contacts.
@@ -57,9 +57,16 @@ pub async fn handle(mut req: Request, env: Env) -> Result<Response> {
         let _ = read_body(&mut req, MAX_API_BODY_BYTES).await;
     }
     match reply {
-        Ok((status, body)) => respond::json(status, &body),
+        Ok(Answer::Json(status, body)) => respond::json(status, &body),
+        Ok(Answer::Media(response)) => Ok(response),
         Err(e) => respond::json(e.status(), &e.body()),
     }
+}
+
+/// What a route answers: JSON, or a file handed on as it is (a recording).
+enum Answer {
+    Json(u16, serde_json::Value),
+    Media(Response),
 }
 
 async fn authorise(
@@ -80,7 +87,12 @@ async fn authorise(
     })
 }
 
-async fn route(req: &mut Request, env: &Env, kv: &KvStore, who: &Principal) -> Reply {
+async fn route(
+    req: &mut Request,
+    env: &Env,
+    kv: &KvStore,
+    who: &Principal,
+) -> std::result::Result<Answer, ApiError> {
     let path = req.path();
     let segments: Vec<String> = path
         .trim_start_matches("/api/v1/")
@@ -114,7 +126,12 @@ async fn route(req: &mut Request, env: &Env, kv: &KvStore, who: &Principal) -> R
         kv,
         account: &account,
     };
-    match (method, rest) {
+    if let (Method::Get, ["voicemails", call_sid, "recording"]) = (&method, rest) {
+        return voicemails::recording(&cx, call_sid)
+            .await
+            .map(Answer::Media);
+    }
+    let reply = match (method, rest) {
         (m, ["tokens", rest @ ..]) => tokens::route(&mut cx, m, rest).await,
         (Method::Post, ["simulate"]) => simulate::simulate(&mut cx).await,
         (m, ["caller-id" | "outbound", ..]) => outbound::route(&mut cx, m, rest).await,
@@ -136,9 +153,11 @@ async fn route(req: &mut Request, env: &Env, kv: &KvStore, who: &Principal) -> R
         (m, ["lines", rest @ ..]) => lines::route(&mut cx, m, rest).await,
         (m, ["blocked", rest @ ..]) => entries::blocked(&mut cx, m, rest).await,
         (Method::Get, ["voicemails"]) => voicemails::list(&cx).await,
+        (Method::Get, ["pools"]) => pools::list(&cx).await,
         (m, ["pools", pool, rest @ ..]) => pools::route(&mut cx, m, pool, rest).await,
         _ => Err(ApiError::NoRoute),
-    }
+    };
+    reply.map(|(status, body)| Answer::Json(status, body))
 }
 
 /// Numbers in paths and queries are E.164 (`+14155550100`, any spacing).
@@ -180,6 +199,63 @@ pub async fn json_body<T: DeserializeOwned>(req: &mut Request) -> std::result::R
     let text = body_text(req).await?;
     let text = if text.trim().is_empty() { "{}" } else { &text };
     Ok(body::parse(text)?)
+}
+
+/// A page of a list kept in KV: `?limit=` (1 to `max`, `default` when left
+/// out) and `?cursor=` (a previous page's `next_cursor`); any other query
+/// parameter is refused, as the call log's lists do.
+pub struct Page {
+    pub limit: u32,
+    pub cursor: Option<String>,
+}
+
+pub fn page_of(req: &Request, default: u32, max: u32) -> std::result::Result<Page, ApiError> {
+    let mut page = Page {
+        limit: default,
+        cursor: None,
+    };
+    for (k, v) in query_of(req)?.iter() {
+        match k {
+            "limit" => {
+                page.limit = v
+                    .parse()
+                    .ok()
+                    .filter(|n| (1..=max).contains(n))
+                    .ok_or_else(|| ApiError::invalid("limit", format!("limit: 1 to {max}")))?
+            }
+            // KV's cursors are opaque: only their length and alphabet are
+            // checked here; one KV does not know is refused by KV (below).
+            "cursor"
+                if !v.is_empty() && v.len() <= 1024 && v.bytes().all(|b| b.is_ascii_graphic()) =>
+            {
+                page.cursor = Some(v.to_string())
+            }
+            "cursor" => return Err(bad_cursor()),
+            other => {
+                return Err(ApiError::Malformed(format!(
+                    "unknown query parameter {other:?}"
+                )))
+            }
+        }
+    }
+    Ok(page)
+}
+
+pub fn bad_cursor() -> ApiError {
+    ApiError::invalid("cursor", "cursor: as next_cursor gave it")
+}
+
+/// One page of the keys under `prefix`. A cursor KV refuses is the
+/// client's mistake (422), not an outage.
+pub async fn kv_page<M: DeserializeOwned>(
+    kv: &KvStore,
+    prefix: &str,
+    page: Page,
+) -> std::result::Result<(Vec<(String, Option<M>)>, Option<String>), ApiError> {
+    let had_cursor = page.cursor.is_some();
+    store::list_page(kv, prefix, page.limit, page.cursor)
+        .await
+        .map_err(|e| if had_cursor { bad_cursor() } else { e.into() })
 }
 
 pub fn query_of(req: &Request) -> std::result::Result<Params, ApiError> {

@@ -3,7 +3,7 @@
 //! allocator, which alone writes the pool; the API only reads the request,
 //! checks it, and claims numbers in the deployment-wide registry.
 
-use super::{json_body, query_of, ApiError, Ctx, NoFields, Reply};
+use super::{json_body, kv_page, page_of, query_of, ApiError, Ctx, NoFields, Reply};
 use crate::allocator::{
     ask_pool, holder, CreateSession, NumberSettings, PoolOp, Settings, SettingsPatch,
 };
@@ -63,6 +63,21 @@ pub async fn route(cx: &mut Ctx<'_>, method: Method, pool: &str, rest: &[&str]) 
         _ => return Err(ApiError::NoRoute),
     };
     pool_op(cx.env, cx.account, pool, op).await
+}
+
+/// `GET …/pools`: the account's pools by name, a page at a time. A pool is
+/// listed once it has settings or a number (`register`), as the scheduled
+/// watch finds them.
+pub async fn list(cx: &Ctx<'_>) -> Reply {
+    let page = page_of(cx.req, 50, 200)?;
+    let prefix = crate::watch::pool_key(cx.account, "");
+    let (keys, next) = kv_page::<Value>(cx.kv, &prefix, page).await?;
+    let pools: Vec<Value> = keys
+        .iter()
+        .filter_map(|(k, _)| k.strip_prefix(&prefix))
+        .map(|name| json!({ "name": name }))
+        .collect();
+    Ok((200, json!({ "pools": pools, "next_cursor": next })))
 }
 
 /// Sends `op` to the allocator of `account`'s `pool`.

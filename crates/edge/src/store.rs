@@ -60,6 +60,11 @@ pub fn gray_key(account: &AccountSid, to: &E164, from: &E164) -> String {
     format!("gray:{account}:{to}:{from}")
 }
 
+/// Every caller counted on one line.
+pub fn gray_prefix(account: &AccountSid, to: &E164) -> String {
+    format!("gray:{account}:{to}:")
+}
+
 pub fn voicemail_key(account: &AccountSid, call_sid: &str) -> String {
     format!("vm:{account}:{call_sid}")
 }
@@ -374,6 +379,49 @@ pub async fn list<M: DeserializeOwned>(
             return Ok(out);
         }
     }
+}
+
+/// One page of the keys under `prefix`: at most `limit`, from `cursor` (as
+/// a previous page gave it), and the cursor of the next page while there is
+/// one. KV's own cursor is handed out as it is: it is opaque, and KV reads
+/// it back exactly.
+pub async fn list_page<M: DeserializeOwned>(
+    kv: &KvStore,
+    prefix: &str,
+    limit: u32,
+    cursor: Option<String>,
+) -> Result<(Vec<(String, Option<M>)>, Option<String>)> {
+    let mut req = kv.list().prefix(prefix.to_string()).limit(u64::from(limit));
+    if let Some(c) = cursor {
+        req = req.cursor(c);
+    }
+    let page = req.execute().await?;
+    let keys = page
+        .keys
+        .into_iter()
+        .map(|key| {
+            let meta = key.metadata.and_then(|m| serde_json::from_value(m).ok());
+            (key.name, meta)
+        })
+        .collect();
+    let next = if page.list_complete {
+        None
+    } else {
+        page.cursor.filter(|c| !c.is_empty())
+    };
+    Ok((keys, next))
+}
+
+/// The text of each of `keys` in one KV bulk read (at most 100 keys, KV's
+/// limit for one), uncached: what a list shows must be what is stored.
+pub async fn get_many(
+    kv: &KvStore,
+    keys: &[String],
+) -> Result<std::collections::HashMap<String, Option<String>>> {
+    if keys.is_empty() {
+        return Ok(std::collections::HashMap::new());
+    }
+    Ok(kv.get_bulk(keys).text().await?)
 }
 
 fn parse_or_default<T: DeserializeOwned + Default>(key: &str, text: Option<String>) -> Result<T> {
