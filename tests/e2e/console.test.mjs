@@ -8,6 +8,7 @@ import { startWorker, SECRETS } from "./lib/harness.mjs";
 import { startRecorder } from "./lib/recorder.mjs";
 import { wav } from "./lib/wav.mjs";
 import { post, callParams } from "../../scripts/twilio.mjs";
+import { CSP } from "../../scripts/console.mjs";
 
 const A1 = "AC00000000000000000000000000000001";
 const A2 = "AC00000000000000000000000000000002";
@@ -27,6 +28,29 @@ async function api(method, path, body, token = SECRETS.ADMIN_TOKEN) {
   const r = await fetch(`${w.url}/api/v1${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
   return { status: r.status, body: await r.json() };
 }
+
+test("the console is served through the calls worker with a strict CSP header", async () => {
+  let r = await fetch(`${w.url}/console`, { redirect: "manual" });
+  assert.equal(r.status, 307);
+  assert.equal(r.headers.get("location"), "/console/");
+  for (const path of ["/console/", "/console/app.js", "/console/app.css"]) {
+    r = await fetch(w.url + path);
+    assert.equal(r.status, 200, path);
+    assert.equal(r.headers.get("content-security-policy"), CSP, path);
+    assert.equal(r.headers.get("x-content-type-options"), "nosniff");
+    assert.equal(r.headers.get("x-frame-options"), "DENY");
+    const text = await r.text();
+    if (path.endsWith("/")) {
+      assert.match(text, /<script type="module" src="app.js"><\/script>/);
+      assert.doesNotMatch(text, /<script>|<style|\sstyle=|\son[a-z]+=/i, "no inline script, style or handler");
+    }
+  }
+  assert.match(CSP, /default-src 'self'/);
+  assert.doesNotMatch(CSP, /unsafe-inline|unsafe-eval|https?:/);
+  // The build's own rules are not a page; a missing file is the worker's 404.
+  assert.equal((await fetch(`${w.url}/_headers`)).status, 404);
+  assert.equal((await fetch(`${w.url}/console/nothing.js`)).status, 404);
+});
 
 test("GET …/pools lists the account's pools, a page at a time", async () => {
   for (const name of ["bikes", "rides", "vans"])
