@@ -49,7 +49,13 @@ fn verified(signature: &str) -> Params {
 }
 
 /// Median nanoseconds per call over `rounds` rounds of `iters` calls.
+/// `cargo bench --bench native -- <words>` runs only the rows whose name
+/// contains them (one row at a time under a profiler, say).
 fn measure(name: &str, iters: u32, mut f: impl FnMut()) -> f64 {
+    let only = std::env::args().skip(1).find(|a| !a.starts_with("--"));
+    if only.is_some_and(|words| !name.contains(words.as_str())) {
+        return 0.0;
+    }
     for _ in 0..iters / 10 {
         f();
     }
@@ -147,6 +153,53 @@ fn main() {
         20_000,
         screened("{}"),
     );
+    // The screened call's steps after verification, one at a time.
+    measure("  step: line config from its stored JSON", 20_000, || {
+        black_box(LineConfig::from_stored(black_box(line_json)).unwrap());
+    });
+    measure("  step: entry and counters from JSON", 20_000, || {
+        black_box(serde_json::from_str::<Entry>(black_box(r#"{"allow":true}"#)).unwrap());
+        black_box(
+            serde_json::from_str::<Graylist>(black_box(
+                r#"{"unanswered":1,"failed":0,"applied":["CAx:challenged"]}"#,
+            ))
+            .unwrap(),
+        );
+    });
+    measure("  step: challenge digits (HMAC-SHA256)", 20_000, || {
+        black_box(challenge::expected_digits(
+            b"secret",
+            black_box("CA00000000000000000000000000000001"),
+            3,
+        ));
+    });
+    {
+        let from = Party::from_carrier("+14155550101", false);
+        let to = E164::parse("+14155550199").unwrap();
+        let facts = Facts {
+            line: LineConfig::from_stored(line_json).unwrap(),
+            entry: serde_json::from_str(r#"{"allow":true}"#).unwrap(),
+            account_blocked: false,
+            graylist: Graylist::default(),
+        };
+        let ctx = Context {
+            open: true,
+            expected_digits: challenge::expected_digits(b"secret", "CAx", 3),
+        };
+        let call = Call {
+            call_sid: "CA00000000000000000000000000000001",
+            from: &from,
+            to: &to,
+            attested: false,
+        };
+        measure("  step: decide", 20_000, || {
+            black_box(screening::decide_incoming(black_box(&call), &facts, &ctx));
+        });
+        let d = screening::decide_incoming(&call, &facts, &ctx);
+        measure("  step: render the connect", 20_000, || {
+            black_box(twiml::render(black_box(&d.outcome)));
+        });
+    }
 
     // A masked call: the index entry as the store returns it (JSON), the
     // decision, rendered for each carrier.

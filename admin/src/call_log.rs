@@ -26,6 +26,7 @@ use switchboard_core::ledger::{Op, Reply};
 use switchboard_core::records::alerts::{new_error_codes, transitions, Alert, Watched};
 use switchboard_core::records::health::{evaluate, rank, Health, Sample, Thresholds};
 use switchboard_core::records::status::{supersedes, StatusEvent};
+use switchboard_core::records::trend::{self, DayCount, TrendQuery};
 use switchboard_core::records::watch::pool_transitions;
 use switchboard_core::records::{
     cursor, parse_cursor, DebuggerEvent, Decided, HealthQuery, ListQuery, LogOp, Stored,
@@ -271,6 +272,7 @@ impl CallLog {
                 queue_time_ms,
             } => self.queued(&call_sid, queue_time_ms),
             LogOp::Health(q) => self.health(&q),
+            LogOp::Trend(q) => self.trend(&q),
             LogOp::Usage(q) => self.usage(&q),
             LogOp::Watch(run) => self.watch(&run),
             LogOp::Settled {
@@ -827,6 +829,50 @@ impl CallLog {
             })
             .collect();
         Ok(json!({ "now_ms": q.now_ms, "thresholds": q.thresholds, "windows": windows }))
+    }
+
+    /// One point per UTC day: one grouped scan, as [`Self::samples`]
+    /// counts a window.
+    fn trend(&self, q: &TrendQuery) -> Result<Value> {
+        let (filter, mut args) = match &q.number {
+            Some(n) => (" AND from_n = ?", vec![text(n)]),
+            None => ("", vec![]),
+        };
+        args.insert(0, int(q.from_ms()));
+        #[derive(Deserialize)]
+        struct Counted {
+            day: i64,
+            calls: i64,
+            answered: i64,
+            talk_secs: i64,
+            short_12: i64,
+        }
+        let counted: Vec<Counted> = self
+            .state
+            .storage()
+            .sql()
+            .exec(
+                &format!(
+                    "SELECT first_ms / 86400000 AS day, count(*) AS calls,
+                       coalesce(sum({ANSWERED}), 0) AS answered,
+                       coalesce(sum(CASE WHEN {ANSWERED} THEN duration END), 0) AS talk_secs,
+                       coalesce(sum({ANSWERED} AND duration <= 12), 0) AS short_12
+                     FROM calls WHERE first_ms >= ? AND {ENDED}{filter} GROUP BY day"
+                ),
+                args,
+            )?
+            .to_array()?;
+        let counts: Vec<DayCount> = counted
+            .into_iter()
+            .map(|c| DayCount {
+                day: c.day as u64,
+                calls: c.calls as u64,
+                answered: c.answered as u64,
+                talk_secs: c.talk_secs as u64,
+                short_12: c.short_12 as u64,
+            })
+            .collect();
+        Ok(json!({ "days": trend::days(q, &counts) }))
     }
 
     /// Calls and minutes over the span, by direction and feature. Minutes

@@ -174,13 +174,42 @@ test("a synthetic day of 1,000 calls gives exactly the figures computed here, pe
     assert.deepEqual((await api("GET", "/usage?month=2026-13")).body.field, "month");
     assert.equal((await api("GET", "/usage?month=1999-01")).body.calls, 0);
 
+    // The same calls a UTC day at a time, the charts' points: the last 3
+    // days (the calls span 23 hours, so one or two of them have calls).
+    const DAY = 86_400_000;
+    const trend = (xs) => [2, 1, 0].map((back) => {
+      const start = (Math.floor(now / DAY) - back) * DAY;
+      const day = xs.filter((c) => c.at >= start && c.at < start + DAY);
+      const ended = day.filter((c) => ["completed", "busy", "no-answer", "failed", "canceled"].includes(c.status));
+      const answered = ended.filter((c) => c.status === "completed" && c.duration > 0);
+      const share = (n, d) => (d ? n / d : null);
+      return {
+        day: new Date(start).toISOString().slice(0, 10), calls: ended.length, answered: answered.length,
+        asr: share(answered.length, ended.length),
+        acd_secs: share(answered.reduce((t, c) => t + c.duration, 0), answered.length),
+        short_12_share: share(answered.filter((c) => c.duration <= 12).length, answered.length),
+      };
+    });
+    const days = await api("GET", "/health/days?days=3");
+    assert.equal(days.status, 200, JSON.stringify(days.body));
+    assert.deepEqual(days.body.days, trend(calls));
+    assert.equal(days.body.days.reduce((t, d) => t + d.calls, 0), expected(calls, inbound).calls);
+    const one = await api("GET", `/health/days?days=3&number=${encodeURIComponent(placing[1])}`);
+    assert.deepEqual(one.body.days, trend(calls.filter((c) => c.from === placing[1])));
+    assert.equal((await api("GET", "/health/days")).body.days.length, 14, "two weeks unless asked");
+    for (const [query, status, field] of [["days=0", 422, "days"], ["days=91", 422, "days"], ["days=x", 422, "days"], ["number=12", 400], ["window=7d", 400]]) {
+      const bad = await api("GET", `/health/days?${query}`);
+      assert.equal(bad.status, status, query);
+      assert.equal(bad.body.field, field, query);
+    }
+
     // Another tenant's token sees none of it.
     const other = { token: SECRETS.ADMIN_TOKEN };
     const theirs = await api("GET", "/health", undefined, { account: A2, ...other });
     assert.equal(theirs.status, 200);
     assert.deepEqual(theirs.body.windows.map((x) => x.account.calls), [0, 0]);
     const token = (await api("POST", "/tokens", { scope: "read" }, { account: A2 })).body.token;
-    for (const path of ["/health", "/usage", "/alerts", "/monitoring"]) {
+    for (const path of ["/health", "/health/days", "/usage", "/alerts", "/monitoring"]) {
       assert.equal((await api("GET", path, undefined, { token })).status, 404, path);
     }
   } finally { await w.stop(); }

@@ -138,6 +138,7 @@ async fn route(
         (Method::Get, ["calls", rest @ ..]) => records::calls(&cx, rest).await,
         (Method::Get, ["debugger-events"]) => records::debugger(&cx).await,
         (Method::Get, ["health"]) => records::health(&cx).await,
+        (Method::Get, ["health", "days"]) => records::trend(&cx).await,
         (Method::Get, ["usage"]) => records::usage(&cx).await,
         (Method::Get, ["alerts"]) => records::alerts(&cx).await,
         (m, ["monitoring"]) => monitoring::route(&mut cx, m).await,

@@ -2,12 +2,14 @@
 //! the account's call records, Debugger events and alerts, from its
 //! `CallLog` object, newest first, a page at a time (`?cursor=` from the
 //! previous page's `next_cursor`); `GET …/health` and `GET …/usage`: the
-//! figures counted from them.
+//! figures counted from them; `GET …/health/days`: those figures a day at
+//! a time.
 
 use super::{number, ApiError, Ctx, Reply};
 use serde_json::Value;
 use switchboard_core::dates;
 use switchboard_core::records::status::CallStatus;
+use switchboard_core::records::trend::{self, TrendQuery};
 use switchboard_core::records::{parse_cursor, HealthQuery, ListQuery, LogOp, UsageQuery};
 use switchboard_edge::clock;
 use switchboard_edge::objects::ask;
@@ -151,6 +153,38 @@ pub async fn health(cx: &Ctx<'_>) -> Reply {
         thresholds: settings.thresholds,
     };
     ask_log(cx, &LogOp::Health(q)).await
+}
+
+/// `GET …/health/days?days=14[&number=+1…]`: one point per UTC day
+/// (ASR, ACD, short-call share), oldest first, for charts; the account's
+/// calls, or one placing number's.
+pub async fn trend(cx: &Ctx<'_>) -> Reply {
+    let url = url_of(cx)?;
+    let mut q = TrendQuery {
+        now_ms: clock::now_ms(),
+        days: 14,
+        number: None,
+    };
+    for (k, v) in url.query_pairs() {
+        match k.as_ref() {
+            "days" => {
+                q.days = v
+                    .parse()
+                    .ok()
+                    .filter(|n| (1..=trend::MAX_DAYS).contains(n))
+                    .ok_or_else(|| {
+                        ApiError::invalid("days", format!("days: 1 to {}", trend::MAX_DAYS))
+                    })?
+            }
+            "number" => q.number = Some(number(&v)?.to_string()),
+            other => {
+                return Err(ApiError::Malformed(format!(
+                    "unknown query parameter {other:?}"
+                )))
+            }
+        }
+    }
+    ask_log(cx, &LogOp::Trend(q)).await
 }
 
 /// `GET …/usage?month=YYYY-MM` (UTC; this month when left out).

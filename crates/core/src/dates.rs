@@ -101,17 +101,28 @@ pub fn month_range(text: &str) -> Option<(u64, u64)> {
 
 /// `YYYY-MM` of a time, UTC: the month [`month_range`] reads back.
 pub fn month_of(ms: u64) -> String {
-    // Civil from days (Howard Hinnant's algorithm), the inverse of
-    // `days_from_civil`.
+    let (y, m, _) = civil(ms);
+    format!("{y:04}-{m:02}")
+}
+
+/// `YYYY-MM-DD` of a time, UTC.
+pub fn day_of(ms: u64) -> String {
+    let (y, m, d) = civil(ms);
+    format!("{y:04}-{m:02}-{d:02}")
+}
+
+/// The UTC date of a time: civil from days (Howard Hinnant's algorithm),
+/// the inverse of [`days_from_civil`].
+fn civil(ms: u64) -> (i64, i64, i64) {
     let z = (ms / 86_400_000) as i64 + 719_468;
     let era = z.div_euclid(146_097);
     let doe = z - era * 146_097;
     let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
     let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
     let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
     let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!("{y:04}-{m:02}")
+    (yoe + era * 400 + i64::from(m <= 2), m, d)
 }
 
 /// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's
@@ -132,6 +143,26 @@ mod tests {
     use super::*;
     #[cfg(target_arch = "wasm32")]
     use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    #[test]
+    fn a_day_reads_back_as_the_date_it_came_from() {
+        // Every day of four years, leap days and year ends included.
+        let first = days_from_civil(2027, 1, 1);
+        for n in first..first + 4 * 366 {
+            let ms = n as u64 * 86_400_000;
+            let text = day_of(ms);
+            let (y, rest) = text.split_once('-').unwrap();
+            let (m, d) = rest.split_once('-').unwrap();
+            let back = days_from_civil(y.parse().unwrap(), m.parse().unwrap(), d.parse().unwrap());
+            assert_eq!(back, n, "{text}");
+            assert_eq!(day_of(ms + 86_399_999), text, "the day's last millisecond");
+        }
+        assert_eq!(day_of(0), "1970-01-01");
+        assert_eq!(
+            day_of(epoch_ms(2028, 2, 29, (12, 0, 0), 0).unwrap()),
+            "2028-02-29"
+        );
+    }
 
     #[test]
     fn a_month_is_its_first_day_to_the_next_months() {

@@ -48,19 +48,28 @@ impl std::error::Error for FormError {}
 
 impl Params {
     pub fn parse(encoded: &str) -> Result<Params, FormError> {
-        let pairs = encoded.split('&').filter(|p| !p.is_empty()).count();
+        // Every webhook starts here, so the separators are found with
+        // `memchr` (a word at a time), not a byte at a time: a 27-parameter
+        // body is some 1.7 KB.
+        let bytes = encoded.as_bytes();
         let mut text = Vec::with_capacity(encoded.len());
-        let mut spans = Vec::with_capacity(pairs);
-        let mut offset = 0;
-        for pair in encoded.split('&') {
+        let mut spans = Vec::with_capacity(memchr::memchr_iter(b'&', bytes).count() + 1);
+        let mut start = 0;
+        let ends = memchr::memchr_iter(b'&', bytes).chain(std::iter::once(bytes.len()));
+        for end in ends {
+            // `&` and `=` are ASCII: slicing at them keeps characters whole.
+            let pair = &encoded[start..end];
             if !pair.is_empty() {
-                let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
-                let value_at = offset + name.len() + 1;
-                let name = decode_into(&mut text, name, offset)?;
+                let (name, value) = match memchr::memchr(b'=', pair.as_bytes()) {
+                    Some(at) => (&pair[..at], &pair[at + 1..]),
+                    None => (pair, ""),
+                };
+                let value_at = start + name.len() + 1;
+                let name = decode_into(&mut text, name, start)?;
                 let value = decode_into(&mut text, value, value_at)?;
                 spans.push((name, value));
             }
-            offset += pair.len() + 1;
+            start = end + 1;
         }
         // One check for the whole buffer: an escape may decode to bytes that
         // are not UTF-8, and the signature covers the decoded text.
@@ -151,7 +160,7 @@ fn decode_into(out: &mut Vec<u8>, s: &str, base: usize) -> Result<Span, FormErro
     let start = out.len() as u32;
     let bytes = s.as_bytes();
     let mut i = 0;
-    while let Some(n) = bytes[i..].iter().position(|&b| b == b'%' || b == b'+') {
+    while let Some(n) = memchr::memchr2(b'%', b'+', &bytes[i..]) {
         out.extend_from_slice(&bytes[i..i + n]);
         i += n;
         if bytes[i] == b'+' {

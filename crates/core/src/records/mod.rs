@@ -5,11 +5,13 @@
 pub mod alerts;
 pub mod health;
 pub mod status;
+pub mod trend;
 pub mod watch;
 
 use crate::dates;
 use crate::records::health::Thresholds;
 use crate::records::status::StatusEvent;
+use crate::records::trend::TrendQuery;
 use crate::records::watch::PoolLevel;
 use serde::{Deserialize, Serialize};
 
@@ -190,6 +192,8 @@ pub enum LogOp {
         queue_time_ms: u64,
     },
     Health(HealthQuery),
+    /// One point per UTC day, for charts.
+    Trend(TrendQuery),
     Usage(UsageQuery),
     Watch(WatchRun),
     /// What became of the alerts a run was handed: `delivered` went out (or
