@@ -6,6 +6,7 @@
 #   4. the release build of both workers, then end-to-end tests against
 #      them in workerd,
 #      including one through the README's run command (wrangler dev)
+#   5. the console in a real browser (Chromium), against the same workers
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -30,3 +31,6 @@ sh scripts/build.sh
 
 step "end-to-end tests (workerd)"
 node --test --test-concurrency=1 tests/e2e/
+
+step "browser tests of the console (Chromium)"
+node --test --test-concurrency=1 tests/browser/

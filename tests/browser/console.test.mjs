@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { startWorker, SECRETS, ROOT } from "../e2e/lib/harness.mjs";
 import { startRecorder } from "../e2e/lib/recorder.mjs";
 import { wav } from "../e2e/lib/wav.mjs";
-import { post, callParams } from "../../scripts/twilio.mjs";
+import { post, callParams, stamp } from "../../scripts/twilio.mjs";
 import { launch, watch } from "./lib/browser.mjs";
 
 const A1 = "AC00000000000000000000000000000001";
@@ -362,6 +362,37 @@ test("a token of one account cannot see another's data, even by editing the addr
   await page.locator("section.lists .status.error").waitFor();
   assert.match(await text(page, "section.lists .status.error"), /This token may only read/);
   assert.equal(JSON.parse(await w.kv.get(`entry:${A1}:${ADA}:+14155550166`)).block, true);
+  await close();
+});
+
+test("health: each figure beside Twilio's line, and charts of the last 14 days for the account or one number", async () => {
+  // Calls placed from a pool number over the last three days: ended,
+  // answered or not, as their final status callbacks report them.
+  const from = "+14155550111", DAY = 86_400_000;
+  for (let back = 0; back < 3; back++) {
+    for (let i = 0; i < 4; i++) {
+      const answered = i < 3 - back;
+      await webhook("/voice/status?leg=outbound", [
+        ["AccountSid", A1], ["CallSid", sid()], ["CallStatus", answered ? "completed" : "no-answer"], ["Direction", "outbound-dial"],
+        ["From", from], ["To", `+1212555${String(1000 + back * 10 + i)}`], ["SequenceNumber", "3"],
+        ["Timestamp", stamp(Date.now() - back * DAY - 60_000)], ["CallDuration", answered ? String(20 + 10 * i) : "0"],
+      ]);
+    }
+  }
+  const { page, problems, close } = await open();
+  await signedIn(page, write);
+  await go(page, `#/${A1}/health`);
+  await page.locator(`.window .scope[data-scope='${from}']`).first().waitFor();
+  const row = `.window:first-of-type .scope[data-scope='${from}'] tr[data-figure=asr]`;
+  assert.match(await text(page, `${row} .line`), /^≥ 70\.0%$/);
+  assert.match(await text(page, `${row} .value`), /^\d+\.\d%$/);
+  await page.locator(".chart canvas").nth(2).waitFor();
+  assert.equal(await page.locator(".chart canvas").count(), 3, "ASR, ACD and the short-call share");
+  await page.selectOption("select[name=chart-number]", from);
+  await page.waitForFunction(() => document.querySelectorAll(".chart canvas").length === 3 && !document.querySelector(".charts .status.busy"));
+  assert.deepEqual(await page.locator(".chart figcaption").allTextContents().then((c) => c.map((x) => x.split(" (")[0])), ["Answer-seizure ratio", "Average call duration", "Calls of 12 s or less"]);
+  await shot(page, "health");
+  assert.deepEqual(problems, []);
   await close();
 });
 

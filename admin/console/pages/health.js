@@ -78,7 +78,7 @@ function Charts({ numbers, thresholds }) {
       return html`<div class="chart-grid">
         <${Chart} title="Answer-seizure ratio" days=${d} pick=${(x) => (x.asr === null ? null : x.asr * 100)} line=${thresholds.asr_min * 100} unit="%" />
         <${Chart} title="Average call duration" days=${d} pick=${(x) => x.acd_secs} line=${thresholds.acd_min_secs} unit=" s" />
-        <${Chart} title="Calls of 12 s or less" days=${d} pick=${(x) => (x.short_share === null ? null : x.short_share * 100)} line=${thresholds.short_12_max * 100} unit="%" />
+        <${Chart} title="Calls of 12 s or less" days=${d} pick=${(x) => { const s = x.short_12_share ?? x.short_share; return s === null || s === undefined ? null : s * 100; }} line=${thresholds.short_12_max * 100} unit="%" />
       </div>`;
     }}</${Loading}>
   </section>`;
