@@ -124,6 +124,7 @@ test("a new line: the API's validation error shows on the field it names, then t
   assert.equal(new URL(page.url()).hash, `#/${A1}/lines/%2B14155550155`);
   // A Client target with no name: the error belongs to that target.
   await page.selectOption("select[aria-label='Target 1 kind']", "client");
+  await page.fill("[data-field=default_country] input", "us");
   await page.fill("input[name=timeout_secs]", "500");
   await button(page, "Create the line").click();
   await page.locator("[data-field='owner.targets[0]'] .field-error").waitFor();
@@ -140,6 +141,16 @@ test("a new line: the API's validation error shows on the field it names, then t
   await page.locator("section.lists").waitFor();
   const stored = JSON.parse(await w.kv.get(`line:${A1}:+14155550155`));
   assert.deepEqual(stored.owner, { targets: [{ client: "front-desk" }], ring: "together", timeout_secs: 25, caller_id: "caller", record: false });
+  // The address book from a vCard file: the API's report, skipped entries named.
+  await page.setInputFiles("input[name=vcard]", {
+    name: "contacts.vcf", mimeType: "text/vcard",
+    buffer: Buffer.from("BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Ada\r\nTEL;TYPE=CELL:(212) 555-0131\r\nTEL:+1 646 555 0132\r\nEND:VCARD\r\nBEGIN:VCARD\r\nVERSION:3.0\r\nFN:Nobody\r\nTEL:12\r\nEND:VCARD\r\n"),
+  });
+  await button(page, "Import").click();
+  await page.locator(".import-report").waitFor();
+  assert.deepEqual(await page.locator(".import-report dd").allTextContents(), ["2", "2", "0", "0", "1"]);
+  assert.deepEqual(await page.locator("table.skipped tbody td").allTextContents(), ["12", "Nobody", "not a phone number: the number is too short after the country code"]);
+  assert.deepEqual(JSON.parse(await w.kv.get(`entry:${A1}:+14155550155:+12125550131`)), { allow: true });
   // Hours from the grid: a click opens Monday 09:00-10:00.
   await page.check("input[name=hours-on]");
   await page.fill("input[name=time_zone]", "Europe/Amsterdam");
@@ -224,7 +235,12 @@ test("voicemail: newest first, with the player, the caller, the time in the line
     CallSid: callSid, From: from, To: ADA, RecordingSid: rec(n), RecordingDuration: "1",
     RecordingUrl: `https://api.twilio.com/2010-04-01/Accounts/${A1}/Recordings/${rec(n)}`,
   }));
-  const sent = sid(), pending = sid();
+  const sent = sid(), pending = sid(), tokyo = sid();
+  // A line with hours in Tokyo: its message's time shows in Tokyo's zone.
+  const TOKYO = "+14155550156";
+  const always = Object.fromEntries(["mon", "tue", "wed", "thu", "fri", "sat", "sun"].map((d) => [d, ["00:00-24:00"]]));
+  assert.equal((await api("PUT", `/accounts/${A1}/lines/${encodeURIComponent(TOKYO)}`, { owner: { targets: [{ client: "desk" }] }, hours: { time_zone: "Asia/Tokyo", open: always } })).status, 200);
+  await webhook("/voice/voicemail", callParams({ CallSid: tokyo, From: "+12125550123", To: TOKYO, RecordingSid: rec(3), RecordingDuration: "2", RecordingUrl: `https://api.twilio.com/r/${rec(3)}` }));
   await message(sent, "+12125550121", 1);
   recorder.failWith(500);
   await message(pending, "+12125550122", 2);
@@ -234,11 +250,13 @@ test("voicemail: newest first, with the player, the caller, the time in the line
   await go(page, `#/${A1}/voicemail`);
   await page.locator(`.message[data-call='${pending}'] .notice`).waitFor();
   assert.deepEqual(await page.locator(".message").evaluateAll((m) => m.map((x) => x.dataset.call)).then((l) => l.filter((c) => c === sent || c === pending)), [pending, sent], "newest first");
-  assert.match(await text(page, `.message[data-call='${pending}'] .notice`), /notification pending sms: sms: HTTP 500/);
+  assert.match(await text(page, `.message[data-call='${pending}'] .notice`), /^notification pending sms: HTTP 500$/);
   await page.locator(`.message[data-call='${sent}'] .notice.sent`).waitFor();
   assert.match(await text(page, `.message[data-call='${sent}'] .from`), /\(212\) 555-0121 \+12125550121/);
-  // No hours on Ada's line: the browser's zone, named.
-  assert.match(await text(page, `.message[data-call='${sent}'] time`), /\d{1,2}:\d{2}:\d{2}/);
+  // No hours on Ada's line: the browser's zone (UTC here), named; Tokyo's line: Tokyo's.
+  assert.match(await text(page, `.message[data-call='${sent}'] time`), /\d{1,2}:\d{2}:\d{2}.*UTC$/);
+  await page.waitForFunction((c) => /GMT\+9$/.test(document.querySelector(`.message[data-call='${c}'] time`).textContent), tokyo);
+  assert.match(await text(page, `.message[data-call='${tokyo}'] .notice`), /no notification set/);
   await page.click(`.message[data-call='${sent}'] button.play`);
   const audioEl = page.locator(`.message[data-call='${sent}'] audio`);
   await audioEl.waitFor();
@@ -392,6 +410,38 @@ test("health: each figure beside Twilio's line, and charts of the last 14 days f
   await page.waitForFunction(() => document.querySelectorAll(".chart canvas").length === 3 && !document.querySelector(".charts .status.busy"));
   assert.deepEqual(await page.locator(".chart figcaption").allTextContents().then((c) => c.map((x) => x.split(" (")[0])), ["Answer-seizure ratio", "Average call duration", "Calls of 12 s or less"]);
   await shot(page, "health");
+  assert.deepEqual(problems, []);
+  await close();
+});
+
+test("outbound: the config as a form with its errors on their fields, and the caller ID a typed number gets, or the guard's refusal", async () => {
+  const { page, problems, close } = await open();
+  await signedIn(page, write);
+  await go(page, `#/${A1}/outbound`);
+  await page.locator("textarea[name=prefix_pools]").waitFor();
+  assert.equal(await page.inputValue("textarea[name=prefix_pools]"), "+1415: +14155550111, +14155550112");
+  // The callee's rule: a national spelling read in the account's country.
+  await page.fill("input[name=callee]", "(415) 555-0234");
+  await button(page, "Look up").click();
+  await page.locator(".picked .rule").waitFor();
+  assert.match(await text(page, ".picked .rule"), /^prefix \+1415: the longest matching prefix pool$/);
+  assert.match(await text(page, ".picked .caller"), /\+1415555011[12]$/);
+  await page.fill("input[name=callee]", "+33 1 23 45 67 89");
+  await button(page, "Look up").click();
+  await page.locator(".caller-id .refusal").waitFor();
+  assert.match(await text(page, ".caller-id .refusal"), /The guard refuses this number \(country_not_allowed\): calls to FR are not allowed for this account/);
+  // A prefix pool with a bad key: the error lands on that field, nothing is stored.
+  const before = await w.kv.get(`acct:${A1}`);
+  await page.fill("textarea[name=prefix_pools]", "+1415: +14155550111\n1212: +12125550100");
+  await button(page, "Save").click();
+  await page.locator("[data-field=prefix_pools] .field-error").waitFor();
+  assert.equal(await text(page, "[data-field=prefix_pools] .field-error"), "prefix_pools.1212: keys are + and digits, e.g. +1415");
+  assert.equal(await w.kv.get(`acct:${A1}`), before);
+  await page.fill("textarea[name=prefix_pools]", "+1415: +14155550111\n+1212: +12125550100");
+  await button(page, "Save").click();
+  await page.locator("form.config .status.ok").waitFor();
+  assert.deepEqual(JSON.parse(await w.kv.get(`acct:${A1}`)).prefix_pools, { "+1415": ["+14155550111"], "+1212": ["+12125550100"] });
+  await shot(page, "outbound");
   assert.deepEqual(problems, []);
   await close();
 });

@@ -20,7 +20,11 @@ function freePort() {
   });
 }
 
-test("scripts/dev.sh serves signed webhooks through wrangler dev", { timeout: 240_000 }, async () => {
+// A hang guard, not a measure: wrangler dev runs each worker's build command
+// twice as it starts (once for the entry, once when its watcher is ready),
+// and each admin build re-optimises its 3.5 MB wasm; on a busy two-core
+// machine that took 235 s of the 240 this was.
+test("scripts/dev.sh serves signed webhooks through wrangler dev", { timeout: 480_000 }, async () => {
   const port = await freePort();
   const state = mkdtempSync(join(tmpdir(), "switchboard-dev-"));
   const child = spawn("bash", ["scripts/dev.sh"], {

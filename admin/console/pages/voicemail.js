@@ -45,7 +45,7 @@ function Message({ m }) {
 function Notice({ m, line }) {
   const pending = m.pending || [];
   if (pending.length)
-    return html`<span class="notice pending"><${Badge} kind="warn">notification pending</${Badge}> ${pending.join(" and ")}${m.last_error ? html`: <span class="last-error">${m.last_error}</span>` : null}</span>`;
+    return html`<span class="notice pending"><${Badge} kind="warn">notification pending</${Badge}> ${m.last_error ? html`<span class="last-error">${m.last_error}</span>` : pending.join(" and ")}</span>`;
   if (line === undefined) return null;
   const notify = line?.voicemail?.notify || {};
   const channels = [notify.sms_to ? "SMS" : null, notify.webhook_url ? "webhook" : null].filter(Boolean);
