@@ -18,9 +18,14 @@ export const phoneReady = () => loading;
 /// Re-renders the caller once the phone metadata has arrived.
 export function usePhone() {
   const [, tick] = useState(0);
+  const drawnWith = phone;
   useEffect(() => {
-    if (phone) return;
     const f = () => tick((n) => n + 1);
+    // It may have arrived between this render and this effect.
+    if (phone) {
+      if (!drawnWith) f();
+      return;
+    }
     waiting.add(f);
     return () => waiting.delete(f);
   }, []);
