@@ -7,13 +7,11 @@ import { useEffect, useState } from "preact/hooks";
 
 let phone = null;
 const waiting = new Set();
-const loading = import("./phone.js").then((m) => {
+import("./phone.js").then((m) => {
   phone = m;
   for (const f of waiting) f();
   waiting.clear();
 });
-
-export const phoneReady = () => loading;
 
 /// Re-renders the caller once the phone metadata has arrived.
 export function usePhone() {
@@ -38,16 +36,6 @@ export function national(e164) {
   try {
     const n = phone.parsePhoneNumberFromString(e164);
     return n && n.isPossible() ? n.formatNational() : null;
-  } catch {
-    return null;
-  }
-}
-
-/// The country a number belongs to (`US`, `GB`), when the metadata says.
-export function countryOf(e164) {
-  if (!phone || typeof e164 !== "string") return null;
-  try {
-    return phone.parsePhoneNumberFromString(e164)?.country || null;
   } catch {
     return null;
   }
@@ -78,8 +66,6 @@ export function when(ms, zone) {
   if (ms === null || ms === undefined) return "—";
   return formatter(zone).format(new Date(ms));
 }
-
-export const browserZone = () => Intl.DateTimeFormat().resolvedOptions().timeZone;
 
 export function seconds(s) {
   if (s === null || s === undefined) return "—";

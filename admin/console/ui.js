@@ -39,10 +39,12 @@ export function useAction() {
   return [state, run, clear];
 }
 
-/// What an action is doing or did, for people and for screen readers.
-export function Status({ state, working = "Working…", unplaced = true }) {
+/// What an action is doing or did, for people and for screen readers. A
+/// form that shows an error under the field it names passes
+/// `fieldErrors={false}`, so that one is not said twice.
+export function Status({ state, working = "Working…", fieldErrors = true }) {
   if (state.busy) return html`<p class="status busy" role="status"><span class="spinner"></span>${working}</p>`;
-  if (state.error && (unplaced || !state.error.field))
+  if (state.error && (fieldErrors || !state.error.field))
     return html`<p class="status error" role="alert">${state.error.message}</p>`;
   if (state.ok) return html`<p class="status ok" role="status">${state.ok}</p>`;
   return null;

@@ -113,14 +113,14 @@ function Sessions({ pool, grace, onChange }) {
   const end = (s) =>
     run(async () => {
       await api("POST", `/pools/${seg(pool)}/sessions/${seg(s.id)}/end`);
-      const now = await state_of(pool, s.id);
+      const now = await sessionState(pool, s.id);
       setEnded([{ ...s, state: now }, ...ended.filter((x) => x.id !== s.id)]);
       live.reload();
       onChange();
     }, grace ? `Ended: in grace for ${grace} s, then closed.` : "Ended.");
   const find = (e) => {
     e.preventDefault();
-    run(async () => setFound({ id: lookup.trim(), ...(await state_full(pool, lookup.trim())) }));
+    run(async () => setFound({ id: lookup.trim(), ...(await lookupSession(pool, lookup.trim())) }));
   };
   const err = state.error;
   const fe = (n) => (err && (err.field === n || err.body.party === n) ? err.message : null);
@@ -165,7 +165,7 @@ function Sessions({ pool, grace, onChange }) {
 
 /// A session's state: live or in grace while the pool keeps it; closed
 /// sessions are pruned, so a session the pool no longer has is closed.
-async function state_full(pool, id) {
+async function lookupSession(pool, id) {
   try {
     return await get(`/pools/${seg(pool)}/sessions/${seg(id)}`);
   } catch (e) {
@@ -173,7 +173,7 @@ async function state_full(pool, id) {
     throw e;
   }
 }
-const state_of = async (pool, id) => (await state_full(pool, id)).state;
+const sessionState = async (pool, id) => (await lookupSession(pool, id)).state;
 
 function FreeForPair({ pool }) {
   const [form, setForm] = useState({ a: "", b: "", market: "" });

@@ -64,7 +64,7 @@ export function SignIn({ notice, onSignedIn }) {
             <input name="account" autocomplete="off" spellcheck="false" placeholder="AC…" value=${account} onInput=${val(setAccount)} />
           </${Field}>`}
       <button type="submit" disabled=${state.busy}>Sign in</button>
-      <${Status} state=${state} working="Checking the token…" unplaced=${false} />
+      <${Status} state=${state} working="Checking the token…" fieldErrors=${false} />
     </form>
   </main>`;
 }
