@@ -3,7 +3,8 @@
 //! for every exact counter and claim, bound by the calls worker too), and
 //! the one thing the calls worker asks of it: reading a number someone
 //! dialled in a national spelling (`/internal/v1/destination`), which needs
-//! `phonenumber`'s metadata that only this worker links. On a schedule it
+//! `phonenumber`'s metadata that only this worker links. Its static assets
+//! are the console (`/console/`). On a schedule it
 //! runs the watch (`watch`): health alerts, pool low-water, voicemail
 //! notices still pending, pruning.
 #![cfg(target_arch = "wasm32")]
@@ -34,6 +35,9 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
     if path.starts_with("/api/v1/") {
         return api::handle(req, env).await;
     }
+    if path == "/console" || path.starts_with("/console/") {
+        return console(req, &env).await;
+    }
     match (req.method(), path.as_str()) {
         (Method::Post, "/internal/v1/destination") => destination(req).await,
         (Method::Get, "/health") => respond::json(
@@ -43,6 +47,21 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
         _ => respond::plain(404, "no such route"),
     }
 }
+
+/// The console's files are static assets, answered before this worker runs
+/// (`[assets]` in wrangler.toml). A request that reaches the worker anyway
+/// (one that came in by a way that skips the assets' router) is handed to
+/// them, so the console answers the same, with the same headers, whichever
+/// way it was asked for.
+async fn console(req: Request, env: &Env) -> Result<Response> {
+    match env.assets(ASSETS) {
+        Ok(assets) => assets.fetch_request(req).await,
+        Err(_) => respond::plain(404, "no such route"),
+    }
+}
+
+/// The binding of the console's static assets.
+const ASSETS: &str = "ASSETS";
 
 /// The Cron Trigger: the scheduled watch (`watch`).
 #[event(scheduled)]

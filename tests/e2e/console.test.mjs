@@ -50,6 +50,15 @@ test("the console is served through the calls worker with a strict CSP header", 
   // The build's own rules are not a page; a missing file is the worker's 404.
   assert.equal((await fetch(`${w.url}/_headers`)).status, 404);
   assert.equal((await fetch(`${w.url}/console/nothing.js`)).status, 404);
+  // A request that reaches the admin worker itself, past the assets'
+  // router, is handed to the assets: the same page, the same headers.
+  const admin = await w.mf.getWorker("switchboard-admin");
+  r = await admin.fetch("http://admin.internal/console/");
+  assert.equal(r.status, 200);
+  assert.equal(r.headers.get("content-security-policy"), CSP);
+  assert.match(await r.text(), /<script type="module" src="app.js"><\/script>/);
+  assert.equal((await admin.fetch("http://admin.internal/console/nothing.js")).status, 404);
+  assert.equal((await admin.fetch("http://admin.internal/health")).status, 200);
 });
 
 test("GET …/pools lists the account's pools, a page at a time", async () => {
