@@ -311,9 +311,13 @@ fn parse_json<T: DeserializeOwned>(key: &str, text: Option<String>) -> Result<Op
     .transpose()
 }
 
+/// Values are written as their UTF-8 bytes (`put_bytes`), which read back
+/// as the same text. `put` would take the text as any `Serialize` value:
+/// through `serde_wasm_bindgen`, with a branch that formats numbers, some
+/// kilobytes of the calls worker's wasm for nothing we store.
 pub async fn put_json<T: Serialize>(kv: &KvStore, key: &str, value: &T) -> Result<()> {
     let text = serde_json::to_string(value).map_err(|e| StoreError::Kv(e.to_string()))?;
-    kv.put(key, text)?.execute().await?;
+    kv.put_bytes(key, text.as_bytes())?.execute().await?;
     Ok(())
 }
 
@@ -330,7 +334,7 @@ pub async fn put_voicemail(kv: &KvStore, key: &str, message: &Message) -> Result
     let meta = VoicemailMeta {
         pending: message.pending.len(),
     };
-    kv.put(key, text)?
+    kv.put_bytes(key, text.as_bytes())?
         .metadata(meta)
         .map_err(StoreError::from)?
         .execute()
@@ -346,7 +350,7 @@ pub async fn put_entry(kv: &KvStore, key: &str, entry: &Entry) -> Result<()> {
         return Ok(());
     }
     let text = serde_json::to_string(entry).map_err(|e| StoreError::Kv(e.to_string()))?;
-    kv.put(key, text)?
+    kv.put_bytes(key, text.as_bytes())?
         .metadata(entry)
         .map_err(StoreError::from)?
         .execute()
