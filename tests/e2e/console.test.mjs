@@ -78,7 +78,7 @@ test("GET …/pools lists the account's pools, a page at a time", async () => {
   assert.deepEqual(await api("GET", `/accounts/${A2}/pools`, undefined, a1Token), { status: 404, body: { error: "no such API route", code: "no_route" } });
   assert.deepEqual((await api("GET", `/accounts/${A2}/pools`)).body.pools, [{ name: "theirs" }]);
   // Bad paging is a clear 4xx.
-  assert.deepEqual((await api("GET", `/accounts/${A1}/pools?limit=0`)).body, { error: "limit: 1 to 200", code: "invalid", field: "limit" });
+  assert.deepEqual((await api("GET", `/accounts/${A1}/pools?limit=0`)).body, { error: "limit: a whole number from 1 to 500", code: "invalid", field: "limit" });
   assert.equal((await api("GET", `/accounts/${A1}/pools?limit=9999`)).status, 422);
   assert.equal((await api("GET", `/accounts/${A1}/pools?colour=red`)).status, 400);
   assert.equal((await api("GET", `/accounts/${A1}/pools?cursor=`)).body.code, "invalid");
@@ -103,7 +103,9 @@ test("GET …/lines/{To}/graylist lists the callers a line counts, and a reset t
   assert.deepEqual((await api("GET", `/accounts/${A1}/lines/${ADA}/graylist`)).body.graylist.map((g) => g.number), callers.slice(1));
   assert.equal((await api("GET", `/accounts/${A2}/lines/${ADA}/graylist`, undefined, a1Token)).status, 404);
   assert.equal((await api("GET", `/accounts/${A2}/lines/${ADA}/graylist`)).body.graylist.length, 0, "another account's line of the same number counts nobody");
-  assert.equal((await api("GET", `/accounts/${A1}/lines/${ADA}/graylist?limit=101`)).body.error, "limit: 1 to 100");
+  // Pages of up to 500, read in bulk reads of 100.
+  assert.equal((await api("GET", `/accounts/${A1}/lines/${ADA}/graylist?limit=500`)).body.graylist.length, 2);
+  assert.equal((await api("GET", `/accounts/${A1}/lines/${ADA}/graylist?limit=501`)).body.field, "limit");
 });
 
 test("GET …/voicemails/{CallSid}/recording hands on the message's audio from Twilio, with the account's credentials", async () => {
