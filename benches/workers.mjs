@@ -37,6 +37,10 @@ export function miniflareOptions(worker) {
   return {
     ...workerOptions,
     serviceBindings: undefined,
+    // The admin worker's static assets (the console) put Workers Static
+    // Assets' router in front of it; the probes measure the worker itself,
+    // as before the console existed.
+    assets: undefined,
     durableObjects,
     name: worker.name,
     modules: true,

@@ -2,7 +2,8 @@
 # Builds both workers: calls into build/ (its wasm, index.js and the entry
 # module), admin into admin/build/. Run by wrangler (each wrangler.toml's
 # [build]), so plain `wrangler dev` works once scripts/setup.sh has run.
-# `sh scripts/build.sh calls` or `… admin` builds one; `… floor` builds the
+# `sh scripts/build.sh calls` or `… admin` builds one (admin with the console,
+# its static assets); `… floor` builds the
 # benchmark's floor (benches/floor) with the same tools. Points worker-build at
 # the locally installed tools so it downloads nothing.
 set -eu
@@ -45,6 +46,11 @@ if [ "$which" = all ] || [ "$which" = admin ]; then
   (cd admin && worker-build --release)
   strip_names admin/build/index_bg.wasm
   cp admin/src/entry.mjs src/request-id.mjs admin/build/
+fi
+# The console's page and bundle, the admin worker's static assets
+# (admin/build/assets/); `… console` builds only it (about a second).
+if [ "$which" = all ] || [ "$which" = admin ] || [ "$which" = console ]; then
+  node scripts/console.mjs
 fi
 if [ "$which" = floor ]; then
   (cd benches/floor && worker-build --release)

@@ -1,5 +1,6 @@
-// Prints the local webhook URLs and a ready-to-paste curl that sends a
-// correctly signed sample call, using the token in .dev.vars.
+// Prints the local webhook URLs, a ready-to-paste curl that sends a
+// correctly signed sample call (the token in .dev.vars), and the console's
+// URL with what to sign in with.
 import { readFileSync } from "node:fs";
 import { sign, encode, callParams } from "./twilio.mjs";
 
@@ -22,6 +23,10 @@ Webhooks (set these on your numbers; the public URL replaces ${base}):
   (follow-ups the TwiML points at:   /voice/challenge, /voice/dialed, /voice/voicemail, /voice/voicemail/ready)
 Management API (Bearer ADMIN_TOKEN from .dev.vars): ${base}/api/v1/...
 Health: GET ${base}/health
+
+Console: ${base}/console/
+  Sign in with the root token (ADMIN_TOKEN in .dev.vars): ${vars.ADMIN_TOKEN}
+  and open the demo account: AC00000000000000000000000000000001
 
 A correctly signed sample call (token from .dev.vars):
   curl -sS -X POST '${base}${path}' \\

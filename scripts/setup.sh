@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what building and testing the worker needs, at pinned versions.
 # Idempotent: a second run checks versions and returns in about a second.
-# Only package registries are used (crates.io, npm); nothing from GitHub.
+# Only package registries are used (crates.io, npm, Debian's for Chromium);
+# nothing from GitHub.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -36,11 +37,12 @@ if [ "$(installed_version wasm-bindgen)" != "$WASM_BINDGEN_VERSION" ]; then
   cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION"
 fi
 
-# npm: wrangler, workerd, wasm-opt (binaryen) and esbuild, as locked.
+# npm: wrangler, workerd, wasm-opt (binaryen), esbuild, the console's
+# libraries and playwright-core, as locked.
 stamp=node_modules/.switchboard-lock
 want=$(sha256sum package-lock.json | cut -c1-64)
 if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
-  say "installing npm packages (wrangler, workerd, binaryen, esbuild)"
+  say "installing npm packages (wrangler, workerd, binaryen, esbuild, the console's, playwright-core)"
   npm ci --no-audit --no-fund --loglevel=error
   echo "$want" > "$stamp"
 fi
@@ -53,6 +55,20 @@ if [ "$(.venv/bin/schemathesis --version 2>/dev/null | grep -oE '[0-9]+\.[0-9]+\
   say "installing schemathesis $SCHEMATHESIS_VERSION into .venv (about a minute, once)"
   python3 -m venv .venv
   .venv/bin/pip install --quiet --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION"
+fi
+
+# A browser for the console's tests (tests/browser/): Debian's Chromium,
+# driven by playwright-core, which downloads no browser of its own.
+chromium=${CHROMIUM:-/usr/bin/chromium}
+if [ ! -x "$chromium" ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    say "installing Chromium (Debian's package) for the console's browser tests"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null
+  else
+    say "Chromium is missing: install it (sudo apt-get install -y chromium), or set CHROMIUM to a Chromium binary"
+    exit 1
+  fi
 fi
 
 # Local secrets for wrangler dev, fresh random values. Never committed

@@ -6,7 +6,8 @@
 #   4. the release build of both workers, then end-to-end tests against
 #      them in workerd,
 #      including one through the README's run command (wrangler dev)
-#   5. a short fuzz of the management API from its OpenAPI document
+#   5. the console in a real browser (Chromium), against the same workers
+#   6. a short fuzz of the management API from its OpenAPI document
 #      (scripts/fuzz-api.sh, 60 s)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -32,6 +33,9 @@ sh scripts/build.sh
 
 step "end-to-end tests (workerd)"
 node --test --test-concurrency=1 tests/e2e/
+
+step "browser tests of the console (Chromium)"
+node --test --test-concurrency=1 tests/browser/
 
 step "API fuzz (Schemathesis, 60 s)"
 bash scripts/fuzz-api.sh 60

@@ -8,8 +8,9 @@
 // every request in flight here; each carrier request among them is handed to
 // the fresh instance once more, marked, and Rust answers it with the
 // deployment's fallback plan after verifying it like any other request.
-// It also hands the admin worker's paths (/api/) to it over the ADMIN
-// service binding, before the wasm is touched, so one URL serves both.
+// It also hands the admin worker's paths (/api/, and the console at
+// /console) to it over the ADMIN service binding, before the wasm is
+// touched, so one URL serves both.
 // Every request gets its id here (request-id.mjs), and every answer carries it.
 // Copied next to index.js by scripts/build.sh.
 import { WorkerEntrypoint } from "cloudflare:workers";
@@ -18,7 +19,7 @@ import { requestId, withId, stamped, failed } from "./request-id.mjs";
 export * from "./index.js";
 
 const CARRIER = /^\/(voice|sms|messagebird)\//;
-const ADMIN = /^\/api\//;
+const ADMIN = /^\/(api\/|console(\/|$))/;
 const AFTER_PANIC = "X-Switchboard-After-Panic";
 
 class Panicked extends Error {}

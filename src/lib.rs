@@ -9,8 +9,9 @@
 //! `screen` (screened lines and voicemail), `outbound` (calls placed from a
 //! device, codes texted back), `masking` (proxy numbers, both carriers),
 //! `fallback` (the number's fallback URL). `intake` verifies every request
-//! before any of them runs. Anything else (`/api/…`) is the admin worker's:
-//! `src/entry.mjs` hands it over before this wasm sees it.
+//! before any of them runs. Anything else (`/api/…`, the console at
+//! `/console`) is the admin worker's: `src/entry.mjs` hands it over before
+//! this wasm sees it.
 #![cfg(target_arch = "wasm32")]
 
 mod fallback;

@@ -3,7 +3,8 @@
 //! for every exact counter and claim, bound by the calls worker too), and
 //! the one thing the calls worker asks of it: reading a number someone
 //! dialled in a national spelling (`/internal/v1/destination`), which needs
-//! `phonenumber`'s metadata that only this worker links. On a schedule it
+//! `phonenumber`'s metadata that only this worker links. Its static assets
+//! are the console (`/console/`). On a schedule it
 //! runs the watch (`watch`): health alerts, pool low-water, voicemail
 //! notices still pending, pruning.
 //!

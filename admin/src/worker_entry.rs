@@ -21,6 +21,9 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
     if path.starts_with("/api/") {
         return api::handle(req, env).await;
     }
+    if path == "/console" || path.starts_with("/console/") {
+        return console(req, &env).await;
+    }
     match (req.method(), path.as_str()) {
         (Method::Post, "/internal/v1/destination") => destination(req).await,
         (Method::Get, "/health") => respond::json(
@@ -30,6 +33,21 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
         _ => respond::plain(404, "no such route"),
     }
 }
+
+/// The console's files are static assets, answered before this worker runs
+/// (`[assets]` in wrangler.toml). A request that reaches the worker anyway
+/// (one that came in by a way that skips the assets' router) is handed to
+/// them, so the console answers the same, with the same headers, whichever
+/// way it was asked for.
+async fn console(req: Request, env: &Env) -> Result<Response> {
+    match env.assets(ASSETS) {
+        Ok(assets) => assets.fetch_request(req).await,
+        Err(_) => respond::plain(404, "no such route"),
+    }
+}
+
+/// The binding of the console's static assets.
+const ASSETS: &str = "ASSETS";
 
 /// The Cron Trigger: the scheduled watch (`watch`).
 #[event(scheduled)]

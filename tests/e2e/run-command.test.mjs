@@ -20,7 +20,11 @@ function freePort() {
   });
 }
 
-test("scripts/dev.sh serves signed webhooks through wrangler dev", { timeout: 240_000 }, async () => {
+// A hang guard, not a measure: wrangler dev runs each worker's build command
+// twice as it starts (once for the entry, once when its watcher is ready),
+// and each admin build re-optimises its 3.5 MB wasm; on a busy two-core
+// machine that took 235 s of the 240 this was.
+test("scripts/dev.sh serves signed webhooks through wrangler dev", { timeout: 480_000 }, async () => {
   const port = await freePort();
   const state = mkdtempSync(join(tmpdir(), "switchboard-dev-"));
   const child = spawn("bash", ["scripts/dev.sh"], {
@@ -58,6 +62,14 @@ test("scripts/dev.sh serves signed webhooks through wrangler dev", { timeout: 24
     const lines = await fetch(`${base}/api/v1/accounts/AC00000000000000000000000000000001/lines`, { headers: { Authorization: `Bearer ${admin}` } });
     assert.equal(lines.status, 200);
     assert.ok((await lines.json()).lines.includes("+14155550199"));
+    // The console on the same port, with what to sign in with printed.
+    assert.match(output, new RegExp(`Console: http://127\\.0\\.0\\.1:${port}/console/`));
+    assert.match(output, new RegExp(`Sign in with the root token \\(ADMIN_TOKEN in \\.dev\\.vars\\): ${admin}\\n`));
+    assert.match(output, /open the demo account: AC00000000000000000000000000000001/);
+    const page = await fetch(`${base}/console/`);
+    assert.equal(page.status, 200);
+    assert.match(page.headers.get("content-security-policy"), /^default-src 'self'/);
+    assert.match(await page.text(), /<script type="module" src="app.js">/);
     const bad = await post(base, "/voice/fallback", callParams(), { token: "wrong" });
     assert.equal(bad.status, 403);
   } finally {

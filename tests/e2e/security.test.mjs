@@ -96,6 +96,7 @@ test("account tokens: shown once, stored as a hash, scoped to one account, revoc
     ["POST", "/simulate", { To: ADA_LINE, From: FRIEND }], ["GET", "/caller-id?to=%2B14155550123"],
     ["POST", "/calls", { to: "+14155550123", message: "hi" }], ["POST", "/verifications", { to: "+14155550123", channel: "sms" }],
     ["GET", "/pools/rides/sessions"], ["GET", "/outbound"], ["POST", "/tokens", { scope: "write" }],
+    ["GET", "/pools"], ["GET", `/lines/${ADA_LINE}/graylist`], ["GET", `/voicemails/CA${"1".repeat(32)}/recording`],
   ]) {
     assert.deepEqual(await api(method, `/accounts/${A1}${path}`, body, t2), missing, `${method} ${path}`);
   }

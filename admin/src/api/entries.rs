@@ -8,7 +8,8 @@ use super::outbound::guard_targets;
 use super::paging::{kv_page, next, page};
 use super::{answer, body_text, delete_key, json_body, ApiError, Ctx, NoFields, Reply};
 use crate::contract::screening::{
-    Blocked, BlockedPage, Counters, EntryPage, ImportReport, ListedEntry, Skipped,
+    Blocked, BlockedPage, CountedCaller, Counters, EntryPage, GraylistPage, ImportReport,
+    ListedEntry, Skipped,
 };
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
@@ -37,6 +38,39 @@ pub async fn list(cx: &Ctx<'_>) -> Reply {
         200,
         &EntryPage {
             entries,
+            next_cursor: next(&key, &list, found.next),
+        },
+    )
+}
+
+/// `GET …/lines/{To}/graylist`: the callers the line counts, a page at a
+/// time in number order, in one bulk read. Counters back at zero (a caller
+/// who answered since) are left out: nobody is counted there.
+pub async fn list_graylist(cx: &Ctx<'_>) -> Reply {
+    let to = cx.number(0)?;
+    let (page, key, list) = page(cx, &format!("graylist:{to}"))?;
+    let prefix = store::gray_prefix(cx.account, &to);
+    let found = kv_page::<Value>(cx, &prefix, &page).await?;
+    let keys: Vec<String> = found.keys.into_iter().map(|(k, _)| k).collect();
+    let counters = store::get_many::<Graylist>(cx.kv, &keys).await?;
+    let graylist = keys
+        .iter()
+        .zip(counters)
+        .filter_map(|(k, g)| {
+            // Reset between the list and the read: nobody to show.
+            let g = g?;
+            let number = E164::parse(k.strip_prefix(&prefix)?).ok()?;
+            (g.unanswered > 0 || g.failed > 0).then_some(CountedCaller {
+                number,
+                unanswered: g.unanswered,
+                failed: g.failed,
+            })
+        })
+        .collect();
+    answer(
+        200,
+        &GraylistPage {
+            graylist,
             next_cursor: next(&key, &list, found.next),
         },
     )

@@ -94,9 +94,8 @@ pub async fn begin(cx: &Ctx<'_>, body: &str) -> Result<Begun, ApiError> {
             KeyReply::Begun => return Ok(Begun::Run(Some(Held { scope, fingerprint }))),
             KeyReply::Done { status, body } => {
                 return Ok(Begun::Replay(Answered {
-                    status,
-                    body,
                     replayed: true,
+                    ..Answered::from((status, body))
                 }))
             }
             KeyReply::Reused => return Err(ApiError::IdempotencyKeyReused),

@@ -68,11 +68,12 @@ impl Ctx<'_> {
 }
 
 /// An answer: its status and body, and whether it repeats a first answer
-/// (an idempotent POST's retry).
+/// (an idempotent POST's retry); or, for a recording, the file as it came.
 pub struct Answered {
     pub status: u16,
     pub body: Value,
     pub replayed: bool,
+    pub media: Option<Response>,
 }
 
 impl From<(u16, Value)> for Answered {
@@ -81,6 +82,17 @@ impl From<(u16, Value)> for Answered {
             status,
             body,
             replayed: false,
+            media: None,
+        }
+    }
+}
+
+impl Answered {
+    /// A file handed on as it is (its own type and caching headers).
+    fn media(response: Response) -> Answered {
+        Answered {
+            media: Some(response),
+            ..Answered::from((200, Value::Null))
         }
     }
 }
@@ -107,6 +119,17 @@ pub async fn handle(mut req: Request, env: Env) -> Result<Response> {
     headers.set("Cache-Control", "no-store")?;
     headers.set(switchboard_core::request_id::HEADER, &id)?;
     let (status, body) = match answered {
+        Ok(Answered {
+            media: Some(mut response),
+            ..
+        }) => {
+            log.set("status", response.status_code());
+            log.emit();
+            response
+                .headers_mut()
+                .set(switchboard_core::request_id::HEADER, &id)?;
+            return Ok(response);
+        }
         Ok(a) => {
             if a.replayed {
                 headers.set("Idempotent-Replayed", "true")?;
@@ -217,12 +240,14 @@ async fn dispatch(endpoint: Endpoint, cx: &mut Ctx<'_>) -> std::result::Result<A
         E::PutEntry => entries::put(cx).await,
         E::DeleteEntry => entries::delete(cx).await,
         E::ImportAddressBook => entries::import(cx).await,
+        E::ListGraylist => entries::list_graylist(cx).await,
         E::GetGraylist => entries::graylist(cx).await,
         E::ResetGraylist => entries::reset_graylist(cx).await,
         E::ListBlocked => entries::list_blocked(cx).await,
         E::Block => entries::block(cx).await,
         E::Unblock => entries::unblock(cx).await,
         E::ListVoicemails => voicemails::list(cx).await,
+        E::GetRecording => return voicemails::recording(cx).await.map(Answered::media),
         E::Simulate => simulate::simulate(cx).await,
         E::ListTokens => tokens::list(cx).await,
         E::CreateToken => tokens::create(cx).await,
@@ -242,6 +267,7 @@ async fn dispatch(endpoint: Endpoint, cx: &mut Ctx<'_>) -> std::result::Result<A
         E::ListAlerts => records::alerts(cx).await,
         E::GetMonitoring => monitoring::get(cx).await,
         E::PutMonitoring => monitoring::put(cx).await,
+        E::ListPools => pools::list(cx).await,
         E::CreateSession => return pools::create_session(cx).await,
         E::ListSessions => pools::list_sessions(cx).await,
         E::GetSession => pools::get_session(cx).await,

@@ -12,7 +12,8 @@ use crate::allocator::{
     ask_pool, holder, CreateSession, NumberSettings, PoolOp, Settings, SettingsPatch,
 };
 use crate::contract::masking::{
-    CreatedSession, NewSessionRequest, Notified, NumberPage, PartyTexts, SessionPage,
+    CreatedSession, NewSessionRequest, Notified, NumberPage, PartyTexts, PoolListed, PoolPage,
+    SessionPage,
 };
 use serde_json::Value;
 use switchboard_core::account::AccountSid;
@@ -172,6 +173,30 @@ pub async fn report(cx: &Ctx<'_>) -> Reply {
             .map(str::to_string),
     };
     op(cx, report).await
+}
+
+/// `GET …/pools`: the account's pools by name, a page at a time. A pool is
+/// listed once it has settings or a number (`register`), as the scheduled
+/// watch finds them.
+pub async fn list(cx: &Ctx<'_>) -> Reply {
+    let (page, key, list) = paging::page(cx, "pools")?;
+    let prefix = crate::watch::pool_key(cx.account, "");
+    let found = paging::kv_page::<Value>(cx, &prefix, &page).await?;
+    let pools = found
+        .keys
+        .iter()
+        .filter_map(|(k, _)| k.strip_prefix(&prefix))
+        .map(|name| PoolListed {
+            name: name.to_string(),
+        })
+        .collect();
+    answer(
+        200,
+        &PoolPage {
+            pools,
+            next_cursor: paging::next(&key, &list, found.next),
+        },
+    )
 }
 
 /// Sends `op` to the allocator of `account`'s `pool`.

@@ -194,6 +194,14 @@ fn spec(e: Endpoint) -> Spec {
             none(),
             &[413],
         ),
+        ListGraylist => s(
+            "The callers a line counts (unanswered calls, failed challenges)",
+            "lists",
+            None,
+            (200, json::<GraylistPage>()),
+            paging(),
+            &[],
+        ),
         GetGraylist => s(
             "A caller's graylist counters",
             "lists",
@@ -241,6 +249,18 @@ fn spec(e: Endpoint) -> Spec {
             (200, json::<VoicemailPage>()),
             paging(),
             &[],
+        ),
+        GetRecording => s(
+            "A message's audio, fetched from Twilio with the account's credentials",
+            "voicemail",
+            None,
+            (200, text("audio/mpeg")),
+            vec![query(
+                "via",
+                string(Some("^(line|fallback)$")),
+                "`fallback` for a message the fallback took (the line's own when left out).",
+            )],
+            &[502],
         ),
         Simulate => s(
             "What a call would get (writes nothing)",
@@ -534,6 +554,14 @@ fn spec(e: Endpoint) -> Spec {
             (200, json::<Reindexed>()),
             none(),
             &[413],
+        ),
+        ListPools => s(
+            "The account's pools (once they have settings or a number)",
+            "masking",
+            None,
+            (200, json::<PoolPage>()),
+            paging(),
+            &[],
         ),
         PoolReport => s(
             "The pool's load, and what a pair could get",

@@ -158,6 +158,19 @@ pub struct SessionShown {
     pub state: State,
 }
 
+/// A pool of the account's, as `GET …/pools` lists it.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct PoolListed {
+    pub name: String,
+}
+
+/// `GET …/pools`: by name.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct PoolPage {
+    pub pools: Vec<PoolListed>,
+    pub next_cursor: Option<String>,
+}
+
 /// `GET …/numbers`: by number.
 #[derive(Debug, Serialize, Deserialize)]
 #[cfg_attr(not(target_arch = "wasm32"), derive(ToSchema))]

@@ -108,6 +108,21 @@ pub struct Counters {
     pub failed: u8,
 }
 
+/// A caller a line counts, with the counters.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct CountedCaller {
+    pub number: E164,
+    pub unanswered: u8,
+    pub failed: u8,
+}
+
+/// `GET …/lines/{To}/graylist`: the callers the line counts, by number.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct GraylistPage {
+    pub graylist: Vec<CountedCaller>,
+    pub next_cursor: Option<String>,
+}
+
 /// `GET …/blocked`: callers blocked on every line.
 #[derive(Debug, Serialize, Deserialize)]
 #[cfg_attr(not(target_arch = "wasm32"), derive(ToSchema))]

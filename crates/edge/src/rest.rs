@@ -74,6 +74,36 @@ async fn send(
     auth: Option<&str>,
     token: Option<String>,
 ) -> Result<String, String> {
+    let mut resp = request(method, url, body, auth, token, TIMEOUT_MS).await?;
+    let text = resp.text().await.unwrap_or_default();
+    match resp.status_code() {
+        200..=299 => Ok(text),
+        code => Err(format!("HTTP {code}")),
+    }
+}
+
+/// How long a media file (a voicemail recording) may take to arrive whole:
+/// the abort covers the body too, and a message may be an hour long.
+pub const MEDIA_TIMEOUT_MS: u32 = 60_000;
+
+/// GETs a file to hand on as it arrives (a recording): the answer itself
+/// when it is a 2xx, else an error saying which.
+pub async fn get_media(url: &str, auth: Option<&str>) -> Result<worker::Response, String> {
+    let resp = request(Method::Get, url, None, auth, None, MEDIA_TIMEOUT_MS).await?;
+    match resp.status_code() {
+        200..=299 => Ok(resp),
+        code => Err(format!("HTTP {code}")),
+    }
+}
+
+async fn request(
+    method: Method,
+    url: &str,
+    body: Option<(&str, String)>,
+    auth: Option<&str>,
+    token: Option<String>,
+    timeout_ms: u32,
+) -> Result<worker::Response, String> {
     let headers = Headers::new();
     let set = |k: &str, v: &str| headers.set(k, v).map_err(|e| e.to_string());
     if let Some((content_type, _)) = &body {
@@ -91,23 +121,18 @@ async fn send(
         init.with_body(Some(JsValue::from_str(&body)));
     }
     let req = Request::new_with_init(url, &init).map_err(|e| e.to_string())?;
-    let mut resp = match timeout_signal(TIMEOUT_MS) {
+    match timeout_signal(timeout_ms) {
         Some(signal) => Fetch::Request(req).send_with_signal(&signal).await,
         None => Fetch::Request(req).send().await,
     }
     .map_err(|e| {
         let e = e.to_string();
         if e.contains("abort") || e.contains("Timeout") || e.contains("timed out") {
-            format!("no answer within {} s", TIMEOUT_MS / 1000)
+            format!("no answer within {} s", timeout_ms / 1000)
         } else {
             e
         }
-    })?;
-    let text = resp.text().await.unwrap_or_default();
-    match resp.status_code() {
-        200..=299 => Ok(text),
-        code => Err(format!("HTTP {code}")),
-    }
+    })
 }
 
 /// The `sid` of a created resource, from Twilio's JSON answer.

@@ -61,6 +61,11 @@ pub fn gray_key(account: &AccountSid, to: &E164, from: &E164) -> String {
     format!("gray:{account}:{to}:{from}")
 }
 
+/// Every caller counted on one line.
+pub fn gray_prefix(account: &AccountSid, to: &E164) -> String {
+    format!("gray:{account}:{to}:")
+}
+
 pub fn voicemail_key(account: &AccountSid, call_sid: &str) -> String {
     format!("vm:{account}:{call_sid}")
 }

@@ -8,6 +8,7 @@ export async function startRecorder() {
   let hanging = false;
   let answer = { sid: "SM" + "0".repeat(32) };
   const held = [];
+  const files = new Map();
   const server = createServer((req, res) => {
     let body = "";
     req.on("data", (d) => (body += d));
@@ -15,6 +16,12 @@ export async function startRecorder() {
       requests.push({ method: req.method, url: req.url, headers: req.headers, body });
       // A receiver that takes the request and never answers.
       if (hanging) return held.push(res);
+      // A file at this path (a recording): its bytes, whatever `status` is.
+      const file = req.method === "GET" && files.get(req.url);
+      if (file) {
+        res.writeHead(200, { "Content-Type": file.type, "Content-Length": file.bytes.length });
+        return res.end(file.bytes);
+      }
       res.writeHead(status, { "Content-Type": "application/json" });
       res.end(JSON.stringify(answer));
     });
@@ -26,6 +33,8 @@ export async function startRecorder() {
     failWith(code) { status = code; },
     // The JSON every request is answered with (a created message, a fetched call).
     answerWith(body) { answer = body; },
+    // Serves `bytes` at `path` to GET requests (a recording's media URL); null stops.
+    serve(path, bytes, type) { if (bytes === null) files.delete(path); else files.set(path, { bytes, type }); },
     succeed() { status = 201; hanging = false; held.splice(0).forEach((r) => r.destroy()); },
     hang() { hanging = true; },
     stop: () => { held.splice(0).forEach((r) => r.destroy()); server.closeAllConnections?.(); return new Promise((r) => server.close(r)); },
