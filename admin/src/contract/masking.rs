@@ -159,13 +159,15 @@ pub struct SessionShown {
 }
 
 /// A pool of the account's, as `GET …/pools` lists it.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(ToSchema))]
 pub struct PoolListed {
     pub name: String,
 }
 
 /// `GET …/pools`: by name.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(ToSchema))]
 pub struct PoolPage {
     pub pools: Vec<PoolListed>,
     pub next_cursor: Option<String>,

@@ -109,7 +109,8 @@ pub struct Counters {
 }
 
 /// A caller a line counts, with the counters.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(ToSchema))]
 pub struct CountedCaller {
     pub number: E164,
     pub unanswered: u8,
@@ -117,7 +118,8 @@ pub struct CountedCaller {
 }
 
 /// `GET …/lines/{To}/graylist`: the callers the line counts, by number.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(ToSchema))]
 pub struct GraylistPage {
     pub graylist: Vec<CountedCaller>,
     pub next_cursor: Option<String>,
