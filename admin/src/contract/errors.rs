@@ -2,6 +2,7 @@
 //! <stable_snake_case>}` and the fields some failures add.
 
 use serde::Serialize;
+#[cfg(not(target_arch = "wasm32"))]
 use utoipa::ToSchema;
 
 /// Every `code` the API answers. Messages are for people and may change;
@@ -33,12 +34,13 @@ pub const CODES: &[&str] = &[
 ];
 
 /// A failed request's answer.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(ToSchema))]
 pub struct ErrorBody {
     /// What went wrong, in words.
     pub error: String,
     /// What went wrong, for programs: one of a fixed set.
-    #[schema(schema_with = code_schema)]
+    #[cfg_attr(not(target_arch = "wasm32"), schema(schema_with = code_schema))]
     pub code: String,
     /// The request field a 422 is about (`owner.targets[0]`, `limit`, …).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -54,6 +56,7 @@ pub struct ErrorBody {
     pub short_by: Option<u64>,
 }
 
+#[cfg(not(target_arch = "wasm32"))]
 fn code_schema() -> utoipa::openapi::schema::Object {
     utoipa::openapi::ObjectBuilder::new()
         .schema_type(utoipa::openapi::schema::Type::String)

@@ -4,12 +4,14 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use switchboard_core::masking::call::Carrier;
 use switchboard_core::masking::{ProxyNumber, Session, State};
+#[cfg(not(target_arch = "wasm32"))]
 use utoipa::ToSchema;
 
 /// Pool-wide settings kept beside the pool.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(ToSchema))]
 #[serde(deny_unknown_fields)]
-#[schema(examples(json!({"grace_secs": 600, "low_water": 1})))]
+#[cfg_attr(not(target_arch = "wasm32"), schema(examples(json!({"grace_secs": 600, "low_water": 1}))))]
 pub struct Settings {
     pub grace_secs: u32,
     pub low_water: u32,
@@ -24,7 +26,8 @@ pub struct Settings {
 }
 
 /// `PATCH …/settings`: only the fields given change.
-#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct SettingsPatch {
     #[serde(default)]
@@ -33,7 +36,7 @@ pub struct SettingsPatch {
     pub low_water: Option<u32>,
     /// `null` removes the announcement.
     #[serde(default, with = "double_option")]
-    #[schema(value_type = Option<String>)]
+    #[cfg_attr(not(target_arch = "wasm32"), schema(value_type = Option<String>))]
     pub announce: Option<Option<String>>,
     #[serde(default)]
     pub record: Option<bool>,
@@ -81,7 +84,8 @@ impl SettingsPatch {
 }
 
 /// `PUT …/numbers/{Number}`.
-#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct NumberSettings {
     #[serde(default)]
@@ -89,9 +93,10 @@ pub struct NumberSettings {
 }
 
 /// `POST …/sessions`.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(ToSchema))]
 #[serde(deny_unknown_fields)]
-#[schema(examples(json!({"a": "+14155550199", "b": "+14155550402", "ttl_secs": 3600})))]
+#[cfg_attr(not(target_arch = "wasm32"), schema(examples(json!({"a": "+14155550199", "b": "+14155550402", "ttl_secs": 3600}))))]
 pub struct NewSessionRequest {
     pub a: String,
     pub b: String,
@@ -106,7 +111,8 @@ pub struct NewSessionRequest {
     pub notify: Option<PartyTexts>,
 }
 
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct PartyTexts {
     #[serde(default)]
@@ -116,7 +122,8 @@ pub struct PartyTexts {
 }
 
 /// Whether each party's text went out.
-#[derive(Debug, Default, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Default, Serialize, Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(ToSchema))]
 pub struct Notified {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub a: Option<bool>,
@@ -127,7 +134,8 @@ pub struct Notified {
 }
 
 /// `POST …/sessions`.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(ToSchema))]
 pub struct CreatedSession {
     pub session: Session,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -135,53 +143,61 @@ pub struct CreatedSession {
 }
 
 /// `GET …/sessions`: live and in-grace sessions, oldest first.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(ToSchema))]
 pub struct SessionPage {
     pub sessions: Vec<Session>,
     pub next_cursor: Option<String>,
 }
 
 /// `GET …/sessions/{SessionId}`.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(ToSchema))]
 pub struct SessionShown {
     pub session: Session,
     pub state: State,
 }
 
 /// A pool of the account's, as `GET …/pools` lists it.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(ToSchema))]
 pub struct PoolListed {
     pub name: String,
 }
 
 /// `GET …/pools`: by name.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(ToSchema))]
 pub struct PoolPage {
     pub pools: Vec<PoolListed>,
     pub next_cursor: Option<String>,
 }
 
 /// `GET …/numbers`: by number.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(ToSchema))]
 pub struct NumberPage {
     pub numbers: Vec<ProxyNumber>,
     pub next_cursor: Option<String>,
 }
 
 /// `PUT …/numbers/{Number}`: every number of the pool now.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(ToSchema))]
 pub struct PoolNumbers {
     pub numbers: Vec<ProxyNumber>,
 }
 
 /// `DELETE …/numbers/{Number}`: gone now, or draining until its sessions end.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(ToSchema))]
 pub struct NumberRemoved {
     pub removed: bool,
     pub draining: bool,
 }
 
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(ToSchema))]
 pub struct Reindexed {
     pub reindexed: usize,
 }

@@ -6,10 +6,12 @@ use serde_json::{Map, Value};
 use switchboard_core::outbound::verification::{Channel, Denied};
 use switchboard_core::outbound::{Pick, Rule};
 use switchboard_core::phone::E164;
+#[cfg(not(target_arch = "wasm32"))]
 use utoipa::ToSchema;
 
 /// Which rule chose the caller ID, and its key (the prefix or country).
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(ToSchema))]
 pub struct PickedBy {
     pub caller_id: E164,
     pub rule: RuleName,
@@ -17,7 +19,8 @@ pub struct PickedBy {
     pub key: Option<String>,
 }
 
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum RuleName {
     Prefix,
@@ -41,7 +44,8 @@ impl From<&Pick> for PickedBy {
 }
 
 /// `GET …/caller-id?to=`: the number a callee would see.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(ToSchema))]
 pub struct CallerId {
     pub to: E164,
     /// The destination's ISO country, when the numbering plan knows it.
@@ -51,9 +55,10 @@ pub struct CallerId {
 }
 
 /// `POST …/calls`: exactly one of `message`, `url`, `flow_sid`.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(ToSchema))]
 #[serde(deny_unknown_fields)]
-#[schema(examples(json!({"to": "+14155550124", "message": "Your table is ready."})))]
+#[cfg_attr(not(target_arch = "wasm32"), schema(examples(json!({"to": "+14155550124", "message": "Your table is ready."}))))]
 pub struct CallRequest {
     pub to: String,
     #[serde(default)]
@@ -68,7 +73,8 @@ pub struct CallRequest {
 }
 
 /// `POST …/calls`: the call (or Studio execution) Twilio created.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(ToSchema))]
 pub struct CallStarted {
     pub sid: String,
     pub to: E164,
@@ -77,16 +83,18 @@ pub struct CallStarted {
 }
 
 /// `POST …/verifications`.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(ToSchema))]
 #[serde(deny_unknown_fields)]
-#[schema(examples(json!({"to": "+14155550124", "channel": "sms"})))]
+#[cfg_attr(not(target_arch = "wasm32"), schema(examples(json!({"to": "+14155550124", "channel": "sms"}))))]
 pub struct CodeRequest {
     pub to: String,
     pub channel: Channel,
 }
 
 /// `POST …/verifications`: the code is on its way.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(ToSchema))]
 pub struct CodeSent {
     /// Always `pending`.
     pub status: String,
@@ -97,16 +105,18 @@ pub struct CodeSent {
 }
 
 /// `POST …/verifications/check`.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(ToSchema))]
 #[serde(deny_unknown_fields)]
-#[schema(examples(json!({"to": "+14155550124", "code": "123456"})))]
+#[cfg_attr(not(target_arch = "wasm32"), schema(examples(json!({"to": "+14155550124", "code": "123456"}))))]
 pub struct CheckRequest {
     pub to: String,
     pub code: String,
 }
 
 /// `approved`, or `denied` with the reason.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(ToSchema))]
 pub struct CheckResult {
     pub to: E164,
     pub status: CheckStatus,
@@ -116,7 +126,8 @@ pub struct CheckResult {
     pub message: Option<String>,
 }
 
-#[derive(Debug, Clone, Copy, Serialize, ToSchema)]
+#[derive(Debug, Clone, Copy, Serialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum CheckStatus {
     Approved,

@@ -5,10 +5,12 @@ use serde::{Deserialize, Serialize};
 use switchboard_core::records::alerts::Alert;
 use switchboard_core::records::health::{Health, Thresholds};
 use switchboard_core::records::trend::Day;
+#[cfg(not(target_arch = "wasm32"))]
 use utoipa::ToSchema;
 
 /// A call record.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(ToSchema))]
 pub struct CallRecord {
     pub call_sid: String,
     pub parent_call_sid: Option<String>,
@@ -31,7 +33,8 @@ pub struct CallRecord {
     pub queue_time_ms: Option<i64>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(ToSchema))]
 pub struct CallDecision {
     pub route: Option<String>,
     pub outcome: String,
@@ -39,14 +42,16 @@ pub struct CallDecision {
 }
 
 /// `GET …/calls`: newest first.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(ToSchema))]
 pub struct CallPage {
     pub calls: Vec<CallRecord>,
     pub next_cursor: Option<String>,
 }
 
 /// One status event of a call, once by sequence number.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(ToSchema))]
 pub struct CallEvent {
     pub seq: i64,
     pub status: String,
@@ -54,7 +59,8 @@ pub struct CallEvent {
 }
 
 /// `GET …/calls/{CallSid}`: the record and its events in order.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(ToSchema))]
 pub struct CallDetail {
     #[serde(flatten)]
     pub record: CallRecord,
@@ -62,7 +68,8 @@ pub struct CallDetail {
 }
 
 /// One Debugger event.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(ToSchema))]
 pub struct DebuggerEventShown {
     pub sid: String,
     pub level: String,
@@ -72,14 +79,16 @@ pub struct DebuggerEventShown {
     pub at_ms: i64,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(ToSchema))]
 pub struct CodeCount {
     pub code: String,
     pub count: i64,
 }
 
 /// `GET …/debugger-events`: newest first, and every event's count by code.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(ToSchema))]
 pub struct DebuggerPage {
     pub events: Vec<DebuggerEventShown>,
     pub by_code: Vec<CodeCount>,
@@ -87,7 +96,8 @@ pub struct DebuggerPage {
 }
 
 /// `GET …/health`.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(ToSchema))]
 pub struct HealthReport {
     pub now_ms: u64,
     pub thresholds: Thresholds,
@@ -95,14 +105,16 @@ pub struct HealthReport {
 }
 
 /// One window (`24h`, `7d`): the account's health and each placing number's.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(ToSchema))]
 pub struct HealthWindow {
     pub window: String,
     pub account: Health,
     pub numbers: Vec<NumberHealth>,
 }
 
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(ToSchema))]
 pub struct NumberHealth {
     pub number: String,
     #[serde(flatten)]
@@ -110,13 +122,15 @@ pub struct NumberHealth {
 }
 
 /// `GET …/health/days`: the health figures a UTC day at a time, oldest first.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(ToSchema))]
 pub struct HealthDays {
     pub days: Vec<Day>,
 }
 
 /// Calls and minutes over a span.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(ToSchema))]
 pub struct UsageTotals {
     pub from_ms: u64,
     pub to_ms: u64,
@@ -126,7 +140,8 @@ pub struct UsageTotals {
     pub by_direction_and_feature: Vec<UsageRow>,
 }
 
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(ToSchema))]
 pub struct UsageRow {
     pub direction: String,
     pub feature: String,
@@ -137,7 +152,8 @@ pub struct UsageRow {
 }
 
 /// `GET …/usage`: one UTC month.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(ToSchema))]
 pub struct Usage {
     /// `YYYY-MM`.
     pub month: String,
@@ -146,7 +162,8 @@ pub struct Usage {
 }
 
 /// An alert the watch raised.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(ToSchema))]
 pub struct RaisedAlert {
     pub id: i64,
     pub at_ms: i64,
@@ -156,7 +173,8 @@ pub struct RaisedAlert {
 }
 
 /// `GET …/alerts`: newest first.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(ToSchema))]
 pub struct AlertPage {
     pub alerts: Vec<RaisedAlert>,
     pub next_cursor: Option<String>,

@@ -7,17 +7,20 @@ use switchboard_core::phone::E164;
 use switchboard_core::screening::address_book::Import;
 use switchboard_core::screening::Entry;
 use switchboard_core::voicemail::Message;
+#[cfg(not(target_arch = "wasm32"))]
 use utoipa::ToSchema;
 
 /// `GET …/lines`: the account's lines by number.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(ToSchema))]
 pub struct LinePage {
     pub lines: Vec<E164>,
     pub next_cursor: Option<String>,
 }
 
 /// `DELETE …/lines/{To}`.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(ToSchema))]
 pub struct LineDeleted {
     pub deleted: E164,
     pub entries_deleted: usize,
@@ -26,7 +29,8 @@ pub struct LineDeleted {
 /// A caller on a line's lists: the number and its [`Entry`]'s fields. (Not
 /// a flattened `Entry`: that type refuses unknown fields, so its schema
 /// would refuse `number` too.)
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(ToSchema))]
 pub struct ListedEntry {
     pub number: E164,
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
@@ -49,20 +53,23 @@ impl ListedEntry {
 }
 
 /// `GET …/lines/{To}/entries`.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(ToSchema))]
 pub struct EntryPage {
     pub entries: Vec<ListedEntry>,
     pub next_cursor: Option<String>,
 }
 
 /// A key deleted (or already absent).
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(ToSchema))]
 pub struct Deleted {
     pub deleted: bool,
 }
 
 /// A number in the vCard file that is not a phone number.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(ToSchema))]
 pub struct Skipped {
     pub raw: String,
     pub name: Option<String>,
@@ -70,7 +77,8 @@ pub struct Skipped {
 }
 
 /// `POST …/address-book`: what the import changed.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(ToSchema))]
 pub struct ImportReport {
     /// Numbers in the file.
     pub numbers: usize,
@@ -93,14 +101,16 @@ impl ImportReport {
 }
 
 /// A caller's graylist counters on a line.
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(ToSchema))]
 pub struct Counters {
     pub unanswered: u8,
     pub failed: u8,
 }
 
 /// A caller a line counts, with the counters.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(ToSchema))]
 pub struct CountedCaller {
     pub number: E164,
     pub unanswered: u8,
@@ -108,38 +118,43 @@ pub struct CountedCaller {
 }
 
 /// `GET …/lines/{To}/graylist`: the callers the line counts, by number.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(ToSchema))]
 pub struct GraylistPage {
     pub graylist: Vec<CountedCaller>,
     pub next_cursor: Option<String>,
 }
 
 /// `GET …/blocked`: callers blocked on every line.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(ToSchema))]
 pub struct BlockedPage {
     pub blocked: Vec<E164>,
     pub next_cursor: Option<String>,
 }
 
 /// `PUT …/blocked/{From}`.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(ToSchema))]
 pub struct Blocked {
     pub number: E164,
     pub block: bool,
 }
 
 /// `GET …/voicemails`: newest first.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(ToSchema))]
 pub struct VoicemailPage {
     pub voicemails: Vec<Message>,
     pub next_cursor: Option<String>,
 }
 
 /// `POST …/simulate`: the parameters of the call to try, as Twilio names them.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(ToSchema))]
 #[serde(deny_unknown_fields)]
 #[allow(non_snake_case)]
-#[schema(examples(json!({"To": "+14155550199", "From": "+14155550101"})))]
+#[cfg_attr(not(target_arch = "wasm32"), schema(examples(json!({"To": "+14155550199", "From": "+14155550101"}))))]
 pub struct SimulatedCall {
     pub To: String,
     pub From: String,
@@ -153,7 +168,8 @@ pub struct SimulatedCall {
 
 /// What the simulated call would get. `line` is false for a number with no
 /// line (the deployment's fallback answers it, and the counters are null).
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(ToSchema))]
 pub struct Simulation {
     pub line: bool,
     /// Why: `address_book`, `blocked`, `challenged`, … or `unknown_line`.

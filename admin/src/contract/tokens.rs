@@ -1,9 +1,11 @@
 //! The account's API tokens (managed by the root token only).
 
 use serde::{Deserialize, Serialize};
+#[cfg(not(target_arch = "wasm32"))]
 use utoipa::ToSchema;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Scope {
     /// GET requests, and the simulator (which writes nothing).
@@ -15,18 +17,20 @@ pub enum Scope {
 pub const MAX_LABEL: usize = 200;
 
 /// `POST …/tokens`.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(ToSchema))]
 #[serde(deny_unknown_fields)]
-#[schema(examples(json!({"scope": "read", "label": "dashboard"})))]
+#[cfg_attr(not(target_arch = "wasm32"), schema(examples(json!({"scope": "read", "label": "dashboard"}))))]
 pub struct NewToken {
     pub scope: Scope,
     #[serde(default)]
-    #[schema(max_length = 200)]
+    #[cfg_attr(not(target_arch = "wasm32"), schema(max_length = 200))]
     pub label: Option<String>,
 }
 
 /// A token as listed: never its secret or hash.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(ToSchema))]
 pub struct ListedToken {
     pub id: String,
     pub scope: Scope,
@@ -35,20 +39,23 @@ pub struct ListedToken {
 }
 
 /// `POST …/tokens`: the whole token, shown this once.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(ToSchema))]
 pub struct CreatedToken {
     #[serde(flatten)]
     pub listed: ListedToken,
     pub token: String,
 }
 
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(ToSchema))]
 pub struct TokenPage {
     pub tokens: Vec<ListedToken>,
     pub next_cursor: Option<String>,
 }
 
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(ToSchema))]
 pub struct Revoked {
     pub revoked: String,
 }
