@@ -40,45 +40,33 @@ async fn op(cx: &Ctx<'_>, op: PoolOp) -> Reply {
 
 /// `GET …/sessions`: live sessions, oldest first.
 pub async fn list_sessions(cx: &Ctx<'_>) -> Reply {
-    let name = pool(cx)?;
-    let (page, key, list) = paging::page(cx, &format!("sessions:{name}"))?;
-    let mut found: SessionPage = typed(
-        pool_op(
-            cx.env,
-            cx.account,
-            name,
-            PoolOp::ListSessions {
-                limit: page.limit,
-                after: page.after,
-            },
-        )
-        .await?,
-    )?;
-    found.next_cursor = paging::next(&key, &list, found.next_cursor);
-    answer(200, &found)
+    let op = |limit, after| PoolOp::ListSessions { limit, after };
+    allocator_page(cx, "sessions", op, |p: &mut SessionPage| &mut p.next_cursor).await
 }
 
 /// `GET …/numbers`: the pool's numbers, in order.
 pub async fn list_numbers(cx: &Ctx<'_>) -> Reply {
+    let op = |limit, after| PoolOp::ListNumbers { limit, after };
+    allocator_page(cx, "numbers", op, |p: &mut NumberPage| &mut p.next_cursor).await
+}
+
+/// One page of a list the pool's allocator keeps: `op` asks for it from
+/// where the page starts, and the allocator's position in `cursor` is
+/// sealed as the answer's `next_cursor`.
+async fn allocator_page<T: serde::de::DeserializeOwned + serde::Serialize>(
+    cx: &Ctx<'_>,
+    list: &str,
+    op: impl FnOnce(u32, Option<String>) -> PoolOp,
+    cursor: impl FnOnce(&mut T) -> &mut Option<String>,
+) -> Reply {
     let name = pool(cx)?;
-    let (page, key, list) = paging::page(cx, &format!("numbers:{name}"))?;
-    let mut found: NumberPage = typed(
-        pool_op(
-            cx.env,
-            cx.account,
-            name,
-            PoolOp::ListNumbers {
-                limit: page.limit,
-                after: page.after,
-            },
-        )
-        .await?,
-    )?;
-    found.next_cursor = paging::next(&key, &list, found.next_cursor);
+    let (page, key, sealed) = paging::page(cx, &format!("{list}:{name}"))?;
+    let mut found: T = typed(pool_op(cx.env, cx.account, name, op(page.limit, page.after)).await?)?;
+    let next = cursor(&mut found);
+    *next = paging::next(&key, &sealed, next.take());
     answer(200, &found)
 }
 
-/// The allocator's answer as the type it is.
 fn typed<T: serde::de::DeserializeOwned>((_, v): (u16, Value)) -> Result<T, ApiError> {
     serde_json::from_value(v).map_err(|e| ApiError::Unavailable(format!("allocator answer: {e}")))
 }
