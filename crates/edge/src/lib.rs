@@ -23,6 +23,7 @@ pub mod log;
 pub mod notify;
 pub mod objects;
 pub mod outbound;
+pub mod outgoing;
 pub mod panic;
 pub mod request_id;
 pub mod respond;

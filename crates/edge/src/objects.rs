@@ -4,7 +4,7 @@
 
 use serde::de::DeserializeOwned;
 use serde::Serialize;
-use worker::{Env, Method, Request, RequestInit, Response};
+use worker::{Env, Method, Request, Response};
 
 /// Sends `body` to the object named `name` in `binding`, and reads the
 /// answer as `T` (or the error text the object answered with).
@@ -69,15 +69,11 @@ fn json_post<B: Serialize>(url: &str, body: &B) -> Result<Request, String> {
     headers
         .set("Content-Type", "application/json")
         .map_err(|e| e.to_string())?;
-    let mut init = RequestInit::new();
-    init.with_method(Method::Post)
-        .with_headers(headers)
-        .with_body(Some(text.into()));
-    Request::new_with_init(url, &init).map_err(|e| e.to_string())
+    crate::outgoing::request(Method::Post, url, &headers, Some(&text))
 }
 
-async fn read(mut resp: Response) -> Result<(u16, String), String> {
+async fn read(resp: Response) -> Result<(u16, String), String> {
     let status = resp.status_code();
-    let text = resp.text().await.map_err(|e| e.to_string())?;
+    let text = crate::outgoing::text(resp).await?;
     Ok((status, text))
 }

@@ -6,7 +6,7 @@ use base64::{engine::general_purpose::STANDARD, Engine};
 use switchboard_core::account::AccountSid;
 use worker::js_sys::{self, Reflect};
 use worker::wasm_bindgen::{JsCast, JsValue};
-use worker::{AbortSignal, Env, Fetch, Headers, Method, Request, RequestInit};
+use worker::{AbortSignal, Env, Fetch, Headers, Method};
 
 pub const API: (&str, &str) = ("TWILIO_API_BASE", "https://api.twilio.com");
 pub const STUDIO: (&str, &str) = ("TWILIO_STUDIO_BASE", "https://studio.twilio.com");
@@ -74,9 +74,10 @@ async fn send(
     auth: Option<&str>,
     token: Option<String>,
 ) -> Result<String, String> {
-    let mut resp = request(method, url, body, auth, token, TIMEOUT_MS).await?;
-    let text = resp.text().await.unwrap_or_default();
-    match resp.status_code() {
+    let resp = request(method, url, body, auth, token, TIMEOUT_MS).await?;
+    let status = resp.status_code();
+    let text = crate::outgoing::text(resp).await.unwrap_or_default();
+    match status {
         200..=299 => Ok(text),
         code => Err(format!("HTTP {code}")),
     }
@@ -115,12 +116,8 @@ async fn request(
     if let Some(t) = &token {
         set(IDEMPOTENCY_TOKEN, t)?;
     }
-    let mut init = RequestInit::new();
-    init.with_method(method).with_headers(headers);
-    if let Some((_, body)) = body {
-        init.with_body(Some(JsValue::from_str(&body)));
-    }
-    let req = Request::new_with_init(url, &init).map_err(|e| e.to_string())?;
+    let body = body.map(|(_, text)| text);
+    let req = crate::outgoing::request(method, url, &headers, body.as_deref())?;
     match timeout_signal(timeout_ms) {
         Some(signal) => Fetch::Request(req).send_with_signal(&signal).await,
         None => Fetch::Request(req).send().await,
