@@ -69,7 +69,7 @@ async fn screen_call(
     let Some(facts) = facts(&kv, &call, settings::hot_config(env)).await? else {
         return Ok(None);
     };
-    let ctx = context(env, &facts.line, &call.call_sid, clock::now_ms())?;
+    let ctx = context(env, &facts.line, clock::now_ms())?;
     let decision = decide(&call.call(), &facts, &ctx);
     Ok(Some(settle(&kv, &call, decision, log).await))
 }

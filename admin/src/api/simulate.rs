@@ -39,8 +39,7 @@ pub async fn simulate(cx: &mut Ctx<'_>) -> Reply {
             },
         );
     };
-    let ctx = context(cx.env, &facts.line, &call.call_sid, clock::now_ms())
-        .map_err(ApiError::Unavailable)?;
+    let ctx = context(cx.env, &facts.line, clock::now_ms()).map_err(ApiError::Unavailable)?;
     let decision = match sim.Digits.as_deref() {
         Some(d) => screening::decide_answer(&call.call(), &facts, &ctx, d),
         None => screening::decide_incoming(&call.call(), &facts, &ctx),

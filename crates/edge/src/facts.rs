@@ -8,7 +8,7 @@ use crate::{clock, settings};
 use switchboard_core::account::AccountSid;
 use switchboard_core::config::LineConfig;
 use switchboard_core::phone::{Party, E164};
-use switchboard_core::screening::{challenge, hours, Call, Context, Facts};
+use switchboard_core::screening::{hours, Call, Context, Digits, Facts};
 use worker::{kv::KvStore, Env};
 
 /// The parts of a call that identify it.
@@ -44,13 +44,9 @@ pub async fn facts(kv: &KvStore, call: &Inbound, fresh: Fresh) -> Result<Option<
     }))
 }
 
-/// Whether the line is open now, and the digits this call's challenge wants.
-pub fn context(
-    env: &Env,
-    line: &LineConfig,
-    call_sid: &str,
-    now_ms: u64,
-) -> Result<Context, String> {
+/// Whether the line is open now, and the secret the challenge digits come
+/// from (the decision derives them only if it challenges).
+pub fn context(env: &Env, line: &LineConfig, now_ms: u64) -> Result<Context, String> {
     let open = match &line.hours {
         None => true,
         Some(h) => {
@@ -61,10 +57,6 @@ pub fn context(
     let secret = settings::challenge_secret(env)?;
     Ok(Context {
         open,
-        expected_digits: challenge::expected_digits(
-            secret.as_bytes(),
-            call_sid,
-            line.challenge.digits,
-        ),
+        challenge: Digits::Keyed(secret.into_bytes()),
     })
 }

@@ -54,7 +54,7 @@ impl Scenario {
             },
             ctx: Context {
                 open: true,
-                expected_digits: "407".into(),
+                challenge: Digits::Fixed("407".into()),
             },
             attested: false,
         }
