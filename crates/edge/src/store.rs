@@ -190,10 +190,43 @@ pub enum Fresh {
 /// that misses costs one KV read, never a wrong answer).
 const HOT_MAX_KEYS: usize = 4096;
 
+/// What the isolate holds of one key.
+struct Hot {
+    /// When it was read from KV.
+    at: u64,
+    text: Option<String>,
+    /// The line config `text` parses to, once a call has parsed it: a warm
+    /// call then skips the parse, the largest step of a screened call after
+    /// the signature. It goes with the text it came from.
+    line: Option<LineConfig>,
+}
+
 thread_local! {
-    /// key -> (read at ms, value). Workers run one isolate per thread.
-    static HOT: std::cell::RefCell<std::collections::HashMap<String, (u64, Option<String>)>> =
+    /// key -> what this isolate read. Workers run one isolate per thread.
+    static HOT: std::cell::RefCell<std::collections::HashMap<String, Hot>> =
         std::cell::RefCell::new(std::collections::HashMap::new());
+}
+
+/// The line config stored as `text` under `key`: this isolate's parse of
+/// that same text when it holds one, else parsed (and kept if the isolate
+/// holds the key).
+fn line_config(key: &str, text: String) -> Result<LineConfig> {
+    let same = |hot: &Hot| hot.text.as_deref() == Some(text.as_str());
+    let known = HOT.with(|hot| {
+        let hot = hot.borrow();
+        let held = hot.get(key).filter(|h| same(h))?;
+        held.line.clone()
+    });
+    if let Some(config) = known {
+        return Ok(config);
+    }
+    let config = LineConfig::from_stored(&text).map_err(|e| broken(key, e))?;
+    HOT.with(|hot| {
+        if let Some(held) = hot.borrow_mut().get_mut(key).filter(|h| same(h)) {
+            held.line = Some(config.clone());
+        }
+    });
+    Ok(config)
 }
 
 /// The text of each of `keys` (absent: `None`), in one KV bulk read for
@@ -209,9 +242,9 @@ async fn texts(
         HOT.with(|hot| {
             let hot = hot.borrow();
             for k in keys {
-                if let Some((at, v)) = hot.get(k) {
-                    if now.saturating_sub(*at) < ttl_ms {
-                        out.insert(k.clone(), v.clone());
+                if let Some(held) = hot.get(k) {
+                    if now.saturating_sub(held.at) < ttl_ms {
+                        out.insert(k.clone(), held.text.clone());
                     }
                 }
             }
@@ -242,7 +275,15 @@ async fn texts(
                 if hot.len() >= HOT_MAX_KEYS {
                     hot.clear();
                 }
-                hot.insert(k.clone(), (now, v.clone()));
+                let text = v.clone();
+                hot.insert(
+                    k.clone(),
+                    Hot {
+                        at: now,
+                        text,
+                        line: None,
+                    },
+                );
             });
         }
         out.insert(k, v);
@@ -287,7 +328,7 @@ pub async fn call_facts(
     let mut cached = texts(kv, &keys, fresh).await?;
     let mut take = |key: &str| cached.remove(key).flatten();
     let line = take(&line_key)
-        .map(|text| LineConfig::from_stored(&text).map_err(|e| broken(&line_key, e)))
+        .map(|text| line_config(&line_key, text))
         .transpose()?;
     let entry: Entry = match keys.get(1) {
         Some(k) => parse_or_default(k, take(k))?,
@@ -325,7 +366,7 @@ pub async fn line(
         .await?
         .remove(&key)
         .flatten()
-        .map(|text| LineConfig::from_stored(&text).map_err(|e| broken(&key, e)))
+        .map(|text| line_config(&key, text))
         .transpose()
 }
 
@@ -382,7 +423,7 @@ pub async fn put_voicemail(kv: &KvStore, key: &str, message: &Message) -> Result
         .await?;
     if let Some(account) = account {
         let listing = voicemail_listing_key(&account, key, message.received_at_ms);
-        kv.put(&listing, "")?.execute().await?;
+        kv.put_bytes(&listing, b"")?.execute().await?;
     }
     Ok(())
 }
