@@ -47,23 +47,38 @@ import { gzipSync } from "node:zlib";
 import { performance } from "node:perf_hooks";
 import { Miniflare, Log, LogLevel } from "miniflare";
 import { WORKERS, miniflareOptions, modulesOf, wasmOf } from "./workers.mjs";
+import { sign, encode, callParams } from "../scripts/twilio.mjs";
+import { SECRETS } from "../tests/e2e/lib/harness.mjs";
 
 const LOADS = Number(process.env.START_SAMPLES ?? 9);
 const WARMUP_ROUNDS = 2;
 const WARM_REQUESTS = Number(process.env.WARM_REQUESTS ?? 400);
 
-const quiet = { host: "127.0.0.1", port: 0, cf: false, log: new Log(LogLevel.NONE), handleRuntimeStdio() {} };
+// The runtime's output is drained, not read: a webhook logs a line per
+// request, and an unread pipe would stall workerd once full.
+const quiet = { host: "127.0.0.1", port: 0, cf: false, log: new Log(LogLevel.NONE), handleRuntimeStdio(out, err) { out.resume(); err.resume(); } };
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const kib = (n) => `${(n / 1024).toFixed(1)} KiB`;
 
 // The reference: an empty JS worker, loaded and restarted the same way.
 const EMPTY_JS = "export default { fetch() { return new Response('ok'); } };\n";
 const reference = { name: "(empty JS worker)", probe: "/", status: 200 };
-const all = [...WORKERS, reference];
+// What a caller at a fresh location waits for: the calls worker again, its
+// first request a signed webhook (the number's fallback URL, which needs no
+// KV: the loaded worker has none) rather than /health. It verifies the
+// signature, parses the body, decides and renders TwiML.
+const calls = WORKERS.find((w) => w.name === "calls");
+const firstCall = { ...calls, name: "calls, a webhook", probe: "/voice/fallback", params: callParams({ ErrorCode: "11200" }) };
+const measured = [...WORKERS, firstCall];
+const all = [...measured, reference];
 const DATE = miniflareOptions(WORKERS[0]).compatibilityDate;
 
-async function get(url, status, what) {
-  const r = await fetch(url);
+// GETs the probe, or POSTs it signed for `origin` + probe (the URL the
+// worker sees) when the worker's probe is a webhook.
+async function get(url, status, what, w, origin) {
+  const r = await fetch(url, w?.params
+    ? { method: "POST", body: encode(w.params), headers: { "Content-Type": "application/x-www-form-urlencoded", "X-Twilio-Signature": sign(origin + w.probe, w.params, SECRETS.TWILIO_AUTH_TOKEN) } }
+    : {});
   await r.arrayBuffer();
   if (r.status !== status) throw new Error(`${what}: status ${r.status}`);
 }
@@ -102,14 +117,17 @@ export default {
     const code = prepared.get(id);
     prepared.delete(id);
     const worker = env.LOADER.get(id, async () => code);
-    return worker.getEntrypoint().fetch(new Request(new URL(url.searchParams.get("probe"), "http://worker.local")));
+    // The probe is sent as the loader got it: a GET, or a signed POST.
+    const probe = new URL(url.searchParams.get("probe"), "http://worker.local");
+    const post = request.method === "POST";
+    return worker.getEntrypoint().fetch(new Request(probe, { method: request.method, headers: request.headers, body: post ? await request.arrayBuffer() : undefined }));
   },
 };`;
 
 function loaderOptions() {
   const manifest = {};
   const blobs = {};
-  for (const w of WORKERS) {
+  for (const w of measured) {
     const opts = miniflareOptions(w);
     const env = Object.fromEntries(Object.entries(opts.bindings).filter(([, v]) => typeof v === "string"));
     const modules = modulesOf(w).map((m) => {
@@ -143,7 +161,7 @@ const start = Object.fromEntries(all.map((w) => [w.name, []]));
         const id = String(++loads);
         await get(`${base}/prepare?worker=${encodeURIComponent(w.name)}&id=${id}`, 200, `${w.name}: prepare`);
         const t = performance.now();
-        await get(`${base}/load?id=${id}&probe=${encodeURIComponent(w.probe)}`, w.status, `${w.name}: first answer`);
+        await get(`${base}/load?id=${id}&probe=${encodeURIComponent(w.probe)}`, w.status, `${w.name}: first answer`, w, "http://worker.local");
         const ms = performance.now() - t;
         if (round >= WARMUP_ROUNDS) start[w.name].push(ms);
       }
@@ -168,7 +186,7 @@ const restart = Object.fromEntries(all.map((w) => [w.name, []]));
         const t = performance.now();
         await mf.setOptions(optionsOf(w));
         const base = (await mf.ready).toString().replace(/\/$/, "");
-        await get(base + w.probe, w.status, `${w.name}: first answer after restart`);
+        await get(base + w.probe, w.status, `${w.name}: first answer after restart`, w, base);
         const ms = performance.now() - t;
         if (round >= 1) restart[w.name].push(ms);
       }
@@ -180,16 +198,16 @@ const restart = Object.fromEntries(all.map((w) => [w.name, []]));
 
 // ---- warm p50: each worker in its own workerd, requests interleaved ----
 
-const warm = Object.fromEntries(WORKERS.map((w) => [w.name, []]));
+const warm = Object.fromEntries(measured.map((w) => [w.name, []]));
 {
-  const running = await Promise.all(WORKERS.map(async (w) => {
+  const running = await Promise.all(measured.map(async (w) => {
     const mf = new Miniflare({ ...miniflareOptions(w), ...quiet });
     return { w, mf, base: (await mf.ready).toString().replace(/\/$/, "") };
   }));
   try {
     const once = async ({ w, base }) => {
       const t = performance.now();
-      await get(base + w.probe, w.status, `${w.name}: warm`);
+      await get(base + w.probe, w.status, `${w.name}: warm`, w, base);
       return performance.now() - t;
     };
     for (let i = 0; i < 20; i++) for (const r of running) await once(r);
@@ -206,7 +224,7 @@ const ratio = (xs, name) => `${(median(xs[name]) / median(xs[floor])).toFixed(2)
 const spread = (xs) => `${Math.min(...xs).toFixed(1)}-${Math.max(...xs).toFixed(1)}`;
 console.log(`Beside the floor (benches/floor: a workers-rs worker answering 200 ok), workerd via Miniflare`);
 console.log(
-  `${"worker".padEnd(18)} ${"wasm raw".padStart(11)} ${"gzip".padStart(10)}` +
+  `${"worker".padEnd(19)} ${"wasm raw".padStart(11)} ${"gzip".padStart(10)}` +
     ` ${"start→first".padStart(11)} ${"(min-max)".padStart(13)} ${"x floor".padStart(7)}` +
     ` ${"warm p50".padStart(9)} ${"x floor".padStart(7)}` +
     ` ${"restart→first".padStart(13)} ${"x floor".padStart(7)}   probe`,
@@ -219,10 +237,10 @@ for (const w of all) {
     ? `${median(warm[w.name]).toFixed(3).padStart(6)} ms ${ratio(warm, w.name).padStart(7)}`
     : `${"-".padStart(9)} ${"".padStart(7)}`;
   console.log(
-    `${w.name.padEnd(18)} ${(w === reference ? "-" : kib(raw)).padStart(11)} ${(w === reference ? "-" : kib(gz)).padStart(10)}` +
+    `${w.name.padEnd(19)} ${(w === reference ? "-" : kib(raw)).padStart(11)} ${(w === reference ? "-" : kib(gz)).padStart(10)}` +
       ` ${median(start[w.name]).toFixed(1).padStart(8)} ms ${`(${spread(start[w.name])})`.padStart(13)} ${ratio(start, w.name).padStart(7)}` +
       ` ${warmCols}` +
-      ` ${median(restart[w.name]).toFixed(1).padStart(10)} ms ${ratio(restart, w.name).padStart(7)}   ${w.probe}`,
+      ` ${median(restart[w.name]).toFixed(1).padStart(10)} ms ${ratio(restart, w.name).padStart(7)}   ${w.params ? "signed POST " : ""}${w.probe}`,
   );
 }
 console.log(
