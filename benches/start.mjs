@@ -70,7 +70,21 @@ const reference = { name: "(empty JS worker)", probe: "/", status: 200 };
 const calls = WORKERS.find((w) => w.name === "calls");
 const firstCall = { ...calls, name: "calls, a webhook", probe: "/voice/fallback", params: callParams({ ErrorCode: "11200" }) };
 const measured = [...WORKERS, firstCall];
-const all = [...measured, reference];
+// Where a fresh isolate's time goes, for the floor and the calls worker:
+// the same loads cut short. "compiled": a module that imports the worker's
+// wasm (the runtime compiles it) and answers itself; "instantiated": one
+// that imports worker-build's index.js (which instantiates the wasm and
+// runs its start) and answers itself, the Rust fetch never called. The
+// rest of a first answer is the first request's own work, including V8
+// compiling each wasm function the first time it is called.
+const PHASE_JS = {
+  compiled: 'import wasm from "./index_bg.wasm";\nexport default { fetch() { return new Response(typeof wasm); } };\n',
+  instantiated: 'import "./index.js";\nexport default { fetch() { return new Response("ok"); } };\n',
+};
+const phases = ["floor", "calls"].flatMap((name) =>
+  Object.keys(PHASE_JS).map((phase) => ({ name: `${name}: ${phase}`, of: WORKERS.find((w) => w.name === name), phase, probe: "/", status: 200 })),
+);
+const all = [...measured, ...phases, reference];
 const DATE = miniflareOptions(WORKERS[0]).compatibilityDate;
 
 // GETs the probe, or POSTs it signed for `origin` + probe (the URL the
@@ -137,6 +151,12 @@ function loaderOptions() {
     });
     manifest[w.name] = { compatibilityDate: opts.compatibilityDate, compatibilityFlags: opts.compatibilityFlags ?? [], env, modules };
   }
+  for (const p of phases) {
+    const own = manifest[p.of.name];
+    const keep = p.phase === "compiled" ? ["index_bg.wasm"] : ["index.js", "index_bg.wasm"];
+    const modules = [{ name: "phase.js", type: "js", inline: PHASE_JS[p.phase] }, ...own.modules.filter((m) => keep.includes(m.name))];
+    manifest[p.name] = { ...own, modules };
+  }
   manifest[reference.name] = { compatibilityDate: DATE, compatibilityFlags: [], env: {}, modules: [{ name: "index.js", type: "js", inline: EMPTY_JS }] };
   return {
     ...quiet,
@@ -173,7 +193,7 @@ const start = Object.fromEntries(all.map((w) => [w.name, []]));
 
 // ---- restart→first: setOptions on one running Miniflare ----
 
-const restart = Object.fromEntries(all.map((w) => [w.name, []]));
+const restart = Object.fromEntries([...measured, reference].map((w) => [w.name, []]));
 {
   const optionsOf = (w) => (w === reference
     ? { ...quiet, name: "reference", modules: true, script: EMPTY_JS, compatibilityDate: DATE }
@@ -182,7 +202,7 @@ const restart = Object.fromEntries(all.map((w) => [w.name, []]));
   await mf.ready;
   try {
     for (let round = 0; round < 1 + LOADS; round++) {
-      for (const w of all) {
+      for (const w of [...measured, reference]) {
         const t = performance.now();
         await mf.setOptions(optionsOf(w));
         const base = (await mf.ready).toString().replace(/\/$/, "");
@@ -229,7 +249,7 @@ console.log(
     ` ${"warm p50".padStart(9)} ${"x floor".padStart(7)}` +
     ` ${"restart→first".padStart(13)} ${"x floor".padStart(7)}   probe`,
 );
-for (const w of all) {
+for (const w of [...measured, reference]) {
   const wasm = w === reference ? [] : wasmOf(w);
   const raw = wasm.reduce((n, b) => n + b.length, 0);
   const gz = wasm.reduce((n, b) => n + gzipSync(b, { level: 9 }).length, 0);
@@ -248,3 +268,14 @@ console.log(
     ` restart→first: setOptions, which restarts workerd, to first answer, median of ${LOADS};` +
     ` warm: ${WARM_REQUESTS} requests each, interleaved; see benches/start.mjs for what each counts)`,
 );
+const at = (name) => median(start[name]);
+console.log(`\nWhere a fresh isolate's time goes (start→first medians from the same loads; each step's cost is its increase over the one before)`);
+console.log(`${"".padEnd(19)} ${"isolate".padStart(9)} ${"+ compile".padStart(10)} ${"+ instantiate".padStart(14)} ${"+ /health".padStart(10)} ${"+ a webhook".padStart(12)}`);
+for (const name of ["floor", "calls"]) {
+  const steps = [at(reference.name), at(`${name}: compiled`), at(`${name}: instantiated`), at(name)];
+  const hook = name === "calls" ? `${(at(firstCall.name) - steps[3]).toFixed(1)} ms` : "-";
+  console.log(
+    `${name.padEnd(19)} ${steps[0].toFixed(1).padStart(6)} ms ${(steps[1] - steps[0]).toFixed(1).padStart(7)} ms` +
+      ` ${(steps[2] - steps[1]).toFixed(1).padStart(11)} ms ${(steps[3] - steps[2]).toFixed(1).padStart(7)} ms ${hook.padStart(12)}`,
+  );
+}
