@@ -3,7 +3,7 @@
 //! Every destination passes the guard and counts against the account's
 //! hourly limits in its ledger, exactly as a call from a device does.
 
-use super::idempotency::{self, Begun};
+use super::idempotency;
 use super::outbound::{destination, required_config};
 use super::{answer, body_text, json_body, parse_json, Answered, ApiError, Ctx, Reply};
 use crate::contract::outbound::{
@@ -29,30 +29,22 @@ use worker::Env;
 pub async fn start_call(cx: &mut Ctx<'_>) -> Result<Answered, ApiError> {
     let text = body_text(cx.req).await?;
     let body: CallRequest = parse_json(&text)?;
-    match idempotency::begin(cx, &text).await? {
-        Begun::Replay(first) => Ok(first),
-        Begun::Run(held) => {
-            let token = held.as_ref().map(|h| h.carrier_token("call"));
-            let reply = place_call(cx, body, token).await;
-            idempotency::settle(cx, held, &reply).await;
-            reply.map(Answered::from)
-        }
-    }
+    let cx: &Ctx = cx;
+    idempotency::once(cx, &text, |held| {
+        place_call(cx, body, held.map(|h| h.carrier_token("call")))
+    })
+    .await
 }
 
 /// `POST …/verifications`, with an optional `Idempotency-Key`.
 pub async fn send_code(cx: &mut Ctx<'_>) -> Result<Answered, ApiError> {
     let text = body_text(cx.req).await?;
     let body: CodeRequest = parse_json(&text)?;
-    match idempotency::begin(cx, &text).await? {
-        Begun::Replay(first) => Ok(first),
-        Begun::Run(held) => {
-            let token = held.as_ref().map(|h| h.carrier_token("code"));
-            let reply = issue_code(cx, body, token).await;
-            idempotency::settle(cx, held, &reply).await;
-            reply.map(Answered::from)
-        }
-    }
+    let cx: &Ctx = cx;
+    idempotency::once(cx, &text, |held| {
+        issue_code(cx, body, held.map(|h| h.carrier_token("code")))
+    })
+    .await
 }
 
 /// `POST …/verifications/check`.

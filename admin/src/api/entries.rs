@@ -5,7 +5,7 @@
 
 use super::lines::no_line;
 use super::outbound::guard_targets;
-use super::paging::{kv_page, next, page};
+use super::paging::{kv_page, next, numbers_page, page};
 use super::{answer, body_text, delete_key, json_body, ApiError, Ctx, NoFields, Reply};
 use crate::contract::screening::{
     Blocked, BlockedPage, CountedCaller, Counters, EntryPage, GraylistPage, ImportReport,
@@ -23,22 +23,17 @@ use switchboard_edge::store::{self, Fresh};
 /// themselves as their key's metadata, so a page is one KV list.
 pub async fn list(cx: &Ctx<'_>) -> Reply {
     let to = cx.number(0)?;
-    let (page, key, list) = page(cx, &format!("entries:{to}"))?;
     let prefix = store::entries_prefix(cx.account, &to);
-    let found = kv_page::<Entry>(cx, &prefix, &page).await?;
+    let (found, next_cursor) = numbers_page::<Entry>(cx, &format!("entries:{to}"), &prefix).await?;
     let entries = found
-        .keys
         .into_iter()
-        .filter_map(|(k, e)| {
-            let number = E164::parse(k.strip_prefix(&prefix)?).ok()?;
-            Some(ListedEntry::new(number, e.unwrap_or_default()))
-        })
+        .map(|(number, e)| ListedEntry::new(number, e.unwrap_or_default()))
         .collect();
     answer(
         200,
         &EntryPage {
             entries,
-            next_cursor: next(&key, &list, found.next),
+            next_cursor,
         },
     )
 }
@@ -169,19 +164,14 @@ pub async fn import(cx: &mut Ctx<'_>) -> Reply {
 /// `GET …/blocked`: callers blocked on every line of the account, a page
 /// in number order.
 pub async fn list_blocked(cx: &Ctx<'_>) -> Reply {
-    let (page, key, list) = page(cx, "blocked")?;
     let prefix = store::account_entries_prefix(cx.account);
-    let found = kv_page::<Value>(cx, &prefix, &page).await?;
-    let blocked = found
-        .keys
-        .iter()
-        .filter_map(|(k, _)| E164::parse(k.strip_prefix(&prefix)?).ok())
-        .collect();
+    let (found, next_cursor) = numbers_page::<Value>(cx, "blocked", &prefix).await?;
+    let blocked = found.into_iter().map(|(number, _)| number).collect();
     answer(
         200,
         &BlockedPage {
             blocked,
-            next_cursor: next(&key, &list, found.next),
+            next_cursor,
         },
     )
 }

@@ -15,6 +15,7 @@ pub const HEADER: &str = "Idempotency-Key";
 const WAIT_MS: u64 = 5_000;
 
 /// A key held for this request.
+#[derive(Clone)]
 pub struct Held {
     scope: String,
     fingerprint: String,
@@ -32,7 +33,7 @@ impl Held {
 }
 
 /// Where a request with a key stands.
-pub enum Begun {
+enum Begun {
     /// Run it (holding the key when there is one).
     Run(Option<Held>),
     /// The first answer, to give again.
@@ -68,7 +69,7 @@ async fn ask_key(cx: &Ctx<'_>, scope: &str, op: &KeyOp) -> Result<KeyReply, ApiE
 
 /// Call once the request read and checked its body (`body` as sent): a
 /// request refused before this claims nothing.
-pub async fn begin(cx: &Ctx<'_>, body: &str) -> Result<Begun, ApiError> {
+async fn begin(cx: &Ctx<'_>, body: &str) -> Result<Begun, ApiError> {
     let Some(key) = key_of(cx)? else {
         return Ok(Begun::Run(None));
     };
@@ -110,10 +111,32 @@ pub async fn begin(cx: &Ctx<'_>, body: &str) -> Result<Begun, ApiError> {
     }
 }
 
+/// A POST with an optional `Idempotency-Key`, run at most once per key:
+/// a repeat gets the first answer again; otherwise `work` runs (given the
+/// key held, if any) and its answer is kept for the repeats, or the key let
+/// go when it failed.
+pub async fn once<Fut>(
+    cx: &Ctx<'_>,
+    body: &str,
+    work: impl FnOnce(Option<Held>) -> Fut,
+) -> Result<Answered, ApiError>
+where
+    Fut: std::future::Future<Output = Reply>,
+{
+    match begin(cx, body).await? {
+        Begun::Replay(first) => Ok(first),
+        Begun::Run(held) => {
+            let reply = work(held.clone()).await;
+            settle(cx, held, &reply).await;
+            reply.map(Answered::from)
+        }
+    }
+}
+
 /// The first request's answer: kept when it is a 2xx, else the key is let
 /// go. Should the ledger not hear of it, the lease frees the key after
 /// `switchboard_core::idempotency::LEASE_MS`.
-pub async fn settle(cx: &Ctx<'_>, held: Option<Held>, reply: &Reply) {
+async fn settle(cx: &Ctx<'_>, held: Option<Held>, reply: &Reply) {
     let Some(held) = held else { return };
     let op = match reply {
         Ok((status, body)) => KeyOp::Finish {

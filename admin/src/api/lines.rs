@@ -1,7 +1,7 @@
 //! `…/lines[/{To}]`: a line's config, validated whole before it is stored.
 
 use super::outbound::{guard_sms, guard_targets};
-use super::paging::{kv_page, next, page};
+use super::paging::numbers_page;
 use super::{answer, body_text, ApiError, Ctx, Reply};
 use crate::contract::screening::{LineDeleted, LinePage};
 use serde_json::Value;
@@ -17,21 +17,10 @@ pub fn no_line(to: &E164) -> ApiError {
 
 /// `GET …/lines`: a page of the account's lines, in number order.
 pub async fn list(cx: &Ctx<'_>) -> Reply {
-    let (page, key, list) = page(cx, "lines")?;
     let prefix = store::lines_prefix(cx.account);
-    let found = kv_page::<Value>(cx, &prefix, &page).await?;
-    let lines = found
-        .keys
-        .iter()
-        .filter_map(|(k, _)| E164::parse(k.strip_prefix(&prefix)?).ok())
-        .collect();
-    answer(
-        200,
-        &LinePage {
-            lines,
-            next_cursor: next(&key, &list, found.next),
-        },
-    )
+    let (found, next_cursor) = numbers_page::<Value>(cx, "lines", &prefix).await?;
+    let lines = found.into_iter().map(|(number, _)| number).collect();
+    answer(200, &LinePage { lines, next_cursor })
 }
 
 /// `GET …/lines/{To}`.

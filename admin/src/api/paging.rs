@@ -3,6 +3,7 @@
 
 use super::{ApiError, Ctx};
 use crate::contract::page::{no_filters, Page, PageError, Sealer};
+use switchboard_core::phone::E164;
 use switchboard_edge::settings;
 use switchboard_edge::store;
 
@@ -54,4 +55,23 @@ pub async fn kv_page<M: serde::de::DeserializeOwned>(
     page: &Page,
 ) -> Result<store::KeyPage<M>, ApiError> {
     Ok(store::list_page(cx.kv, prefix, page.limit, page.after.clone()).await?)
+}
+
+/// A page of `list`: the keys under `prefix` that end in a number (lines,
+/// a line's list entries, the account's blocked callers), each number with
+/// its key's metadata, in number order, and the page's sealed next cursor.
+/// A key that does not end in a number is left out.
+pub async fn numbers_page<M: serde::de::DeserializeOwned>(
+    cx: &Ctx<'_>,
+    list: &str,
+    prefix: &str,
+) -> Result<(Vec<(E164, Option<M>)>, Option<String>), ApiError> {
+    let (page, key, list) = page(cx, list)?;
+    let found = kv_page::<M>(cx, prefix, &page).await?;
+    let numbers = found
+        .keys
+        .into_iter()
+        .filter_map(|(k, m)| Some((E164::parse(k.strip_prefix(prefix)?).ok()?, m)))
+        .collect();
+    Ok((numbers, next(&key, &list, found.next)))
 }

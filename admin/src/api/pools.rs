@@ -3,7 +3,7 @@
 //! allocator, which alone writes the pool; the API only reads the request,
 //! checks it, and claims numbers in the deployment-wide registry.
 
-use super::idempotency::{self, Begun, Held};
+use super::idempotency::{self, Held};
 use super::{
     answer, body_text, json_body, paging, parse_json, query_of, Answered, ApiError, Ctx, NoFields,
     Reply,
@@ -229,14 +229,11 @@ pub async fn create_session(cx: &mut Ctx<'_>) -> Result<Answered, ApiError> {
     let name = pool(cx)?.to_string();
     let text = body_text(cx.req).await?;
     let new: NewSessionRequest = parse_json(&text)?;
-    match idempotency::begin(cx, &text).await? {
-        Begun::Replay(first) => Ok(first),
-        Begun::Run(held) => {
-            let reply = create(cx, &name, new, held.as_ref()).await;
-            idempotency::settle(cx, held, &reply).await;
-            reply.map(Answered::from)
-        }
-    }
+    let cx: &Ctx = cx;
+    idempotency::once(cx, &text, |held| async move {
+        create(cx, &name, new, held.as_ref()).await
+    })
+    .await
 }
 
 async fn create(cx: &Ctx<'_>, pool: &str, new: NewSessionRequest, held: Option<&Held>) -> Reply {
