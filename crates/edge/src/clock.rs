@@ -1,11 +1,26 @@
 //! The time, and the weekday and minute in a line's time zone. The runtime's
 //! `Intl` carries the zone data, so the wasm carries none.
 
-use worker::js_sys::{Array, Date, Function, Object, Reflect, Uint8Array};
-use worker::wasm_bindgen::JsValue;
+use worker::js_sys::{Array, Date, Function, Object, Promise, Reflect, Uint8Array};
+use worker::wasm_bindgen::{JsCast, JsValue};
+use worker::wasm_bindgen_futures::JsFuture;
 
 pub fn now_ms() -> u64 {
     Date::now() as u64
+}
+
+/// Resolves on a later turn of the event loop (the runtime's
+/// `scheduler.wait(0)`), or at once where there is no scheduler. Not
+/// `worker::Delay`, whose timer closure costs the calls worker 2 KB of wasm.
+pub async fn next_turn() {
+    let scheduler = Reflect::get(&worker::js_sys::global(), &"scheduler".into());
+    let wait = scheduler.and_then(|s| {
+        let wait: Function = Reflect::get(&s, &"wait".into())?.dyn_into()?;
+        wait.call1(&s, &JsValue::from(0))
+    });
+    if let Ok(promise) = wait.and_then(|p| p.dyn_into::<Promise>()) {
+        let _ = JsFuture::from(promise).await;
+    }
 }
 
 /// (weekday with 0 = Monday, minutes since local midnight) in `zone`, or an
