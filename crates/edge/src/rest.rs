@@ -2,7 +2,6 @@
 //! from vars so tests point them at a local recorder, never the internet.
 
 use crate::settings;
-use base64::{engine::general_purpose::STANDARD, Engine};
 use switchboard_core::account::AccountSid;
 use worker::js_sys::{self, Reflect};
 use worker::wasm_bindgen::{JsCast, JsValue};
@@ -24,8 +23,19 @@ pub fn basic_auth(env: &Env, account: &AccountSid) -> Option<String> {
     };
     Some(format!(
         "Basic {}",
-        STANDARD.encode(format!("{user}:{password}"))
+        ascii_base64(&format!("{user}:{password}"))?
     ))
+}
+
+/// Base64 by the runtime's `btoa`: credentials are ASCII (SIDs, API keys,
+/// auth tokens), and the calls worker then needs no base64 encoder of its
+/// own (it only decodes, for signatures).
+fn ascii_base64(text: &str) -> Option<String> {
+    let btoa: js_sys::Function = Reflect::get(&js_sys::global(), &"btoa".into())
+        .ok()?
+        .dyn_into()
+        .ok()?;
+    btoa.call1(&JsValue::NULL, &text.into()).ok()?.as_string()
 }
 
 /// The header Twilio reads to tell a retried request from a new one.
