@@ -178,6 +178,33 @@ fn an_unknown_caller_is_challenged_and_counted() {
 }
 
 #[test]
+fn real_calls_derive_their_digits_from_the_secret_and_the_call() {
+    let mut s = Scenario::new(line(""));
+    s.ctx.challenge = Digits::Keyed(b"secret".to_vec());
+    let expected = challenge::expected_digits(b"secret", "CA1", 3);
+    let spoken = challenge::spoken(&expected);
+    assert!(xml(&s.incoming()).contains(&format!("Please enter {spoken} followed")));
+    assert_eq!(s.answer("CA1", &expected).reason, Reason::ChallengePassed);
+    // Another call's digits are its own.
+    let other = challenge::expected_digits(b"secret", "CA2", 3);
+    assert_ne!(other, expected, "the fixture's two calls differ");
+    assert_eq!(s.answer("CA2", &expected).reason, Reason::ChallengeFailed);
+}
+
+#[test]
+fn a_context_never_prints_its_secret() {
+    let ctx = Context {
+        open: true,
+        challenge: Digits::Keyed(b"hunter2-secret".to_vec()),
+    };
+    let shown = format!("{ctx:?}");
+    assert!(
+        !shown.contains("hunter2") && !shown.contains("104"),
+        "{shown}"
+    );
+}
+
+#[test]
 fn a_caller_who_never_answers_is_rejected_on_the_fourth_call() {
     let mut s = Scenario::new(line(""));
     for (i, sid) in ["CA1", "CA2", "CA3"].into_iter().enumerate() {
