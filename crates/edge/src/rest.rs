@@ -84,11 +84,14 @@ async fn send(
     auth: Option<&str>,
     token: Option<String>,
 ) -> Result<String, String> {
-    let resp = request(method, url, body, auth, token, TIMEOUT_MS).await?;
-    let status = resp.status_code();
-    let text = crate::outgoing::text(resp).await.unwrap_or_default();
-    match status {
-        200..=299 => Ok(text),
+    let resp = success(request(method, url, body, auth, token, TIMEOUT_MS).await?)?;
+    Ok(crate::outgoing::text(resp).await.unwrap_or_default())
+}
+
+/// The answer when it is a 2xx, else an error naming its status.
+fn success(resp: worker::Response) -> Result<worker::Response, String> {
+    match resp.status_code() {
+        200..=299 => Ok(resp),
         code => Err(format!("HTTP {code}")),
     }
 }
@@ -100,11 +103,7 @@ pub const MEDIA_TIMEOUT_MS: u32 = 60_000;
 /// GETs a file to hand on as it arrives (a recording): the answer itself
 /// when it is a 2xx, else an error saying which.
 pub async fn get_media(url: &str, auth: Option<&str>) -> Result<worker::Response, String> {
-    let resp = request(Method::Get, url, None, auth, None, MEDIA_TIMEOUT_MS).await?;
-    match resp.status_code() {
-        200..=299 => Ok(resp),
-        code => Err(format!("HTTP {code}")),
-    }
+    success(request(Method::Get, url, None, auth, None, MEDIA_TIMEOUT_MS).await?)
 }
 
 async fn request(
