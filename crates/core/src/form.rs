@@ -48,29 +48,74 @@ impl std::error::Error for FormError {}
 
 impl Params {
     pub fn parse(encoded: &str) -> Result<Params, FormError> {
-        // Every webhook starts here, so the separators are found with
-        // `memchr` (a word at a time), not a byte at a time: a 27-parameter
-        // body is some 1.7 KB.
+        // Every webhook starts here, so the body (some 1.7 KB for 27
+        // parameters) is read once, front to back: runs of plain bytes are
+        // copied whole, and only `&`, `=`, `%` and `+` stop the scan. One
+        // pass over the whole, not a search per name and per value.
         let bytes = encoded.as_bytes();
-        let mut text = Vec::with_capacity(encoded.len());
-        let mut spans = Vec::with_capacity(memchr::memchr_iter(b'&', bytes).count() + 1);
-        let mut start = 0;
-        let ends = memchr::memchr_iter(b'&', bytes).chain(std::iter::once(bytes.len()));
-        for end in ends {
-            // `&` and `=` are ASCII: slicing at them keeps characters whole.
-            let pair = &encoded[start..end];
-            if !pair.is_empty() {
-                let (name, value) = match memchr::memchr(b'=', pair.as_bytes()) {
-                    Some(at) => (&pair[..at], &pair[at + 1..]),
-                    None => (pair, ""),
-                };
-                let value_at = start + name.len() + 1;
-                let name = decode_into(&mut text, name, start)?;
-                let value = decode_into(&mut text, value, value_at)?;
-                spans.push((name, value));
+        // Decoding never lengthens (`%XX` is one byte, `+` one space), so
+        // the text is written into a buffer of the body's size and cut to
+        // length at the end: no growth checks on the way.
+        let mut text = vec![0; bytes.len()];
+        let mut len = 0;
+        let mut pairs = Vec::with_capacity(bytes.len() / 24 + 1);
+        // The pair being read: where it began in the body, and its name's
+        // span once its first `=` has been seen.
+        let mut pair_at = 0;
+        let mut name: Option<Span> = None;
+        let mut piece = 0u32;
+        let mut i = 0;
+        loop {
+            let run = bytes[i..]
+                .iter()
+                .position(|&b| STOPS[usize::from(b)])
+                .unwrap_or(bytes.len() - i);
+            text[len..len + run].copy_from_slice(&bytes[i..i + run]);
+            len += run;
+            i += run;
+            let Some(&b) = bytes.get(i) else { break };
+            match b {
+                b'&' => {
+                    if i > pair_at {
+                        pairs.push(finish(name, &mut piece, len));
+                    }
+                    name = None;
+                    pair_at = i + 1;
+                    i += 1;
+                }
+                // The first `=` ends the name; any later one is the value's.
+                b'=' if name.is_none() => {
+                    name = Some((piece, len as u32));
+                    piece = len as u32;
+                    i += 1;
+                }
+                b'+' => {
+                    text[len] = b' ';
+                    len += 1;
+                    i += 1;
+                }
+                b'%' => {
+                    // Two hex digits exactly: `from_str_radix` alone would
+                    // also take a sign (`%+5`).
+                    let hex = |at: usize| bytes.get(at).and_then(|&b| char::from(b).to_digit(16));
+                    let (Some(high), Some(low)) = (hex(i + 1), hex(i + 2)) else {
+                        return Err(FormError::BadEscape { at: i });
+                    };
+                    text[len] = (high * 16 + low) as u8;
+                    len += 1;
+                    i += 3;
+                }
+                _ => {
+                    text[len] = b;
+                    len += 1;
+                    i += 1;
+                }
             }
-            start = end + 1;
         }
+        if bytes.len() > pair_at {
+            pairs.push(finish(name, &mut piece, len));
+        }
+        text.truncate(len);
         // One check for the whole buffer: an escape may decode to bytes that
         // are not UTF-8, and the signature covers the decoded text.
         let text = String::from_utf8(text).map_err(|_| FormError::NotUtf8)?;
@@ -80,13 +125,13 @@ impl Params {
         // character (pieces are adjacent, so that makes each one UTF-8).
         let whole =
             |(a, b): Span| text.is_char_boundary(a as usize) && text.is_char_boundary(b as usize);
-        if !spans
+        if !pairs
             .iter()
             .all(|&(name, value)| whole(name) && whole(value))
         {
             return Err(FormError::NotUtf8);
         }
-        Ok(Params { text, pairs: spans })
+        Ok(Params { text, pairs })
     }
 
     pub fn from_pairs<I, K, V>(pairs: I) -> Params
@@ -166,31 +211,26 @@ fn append(text: &mut String, s: &str) -> Span {
     (start, text.len() as u32)
 }
 
-/// Decodes `s` onto `out`, a run at a time between escapes. `base` is where
-/// `s` starts in the whole form, so an error names the byte in the request.
-fn decode_into(out: &mut Vec<u8>, s: &str, base: usize) -> Result<Span, FormError> {
-    let start = out.len() as u32;
-    let bytes = s.as_bytes();
-    let mut i = 0;
-    while let Some(n) = memchr::memchr2(b'%', b'+', &bytes[i..]) {
-        out.extend_from_slice(&bytes[i..i + n]);
-        i += n;
-        if bytes[i] == b'+' {
-            out.push(b' ');
-            i += 1;
-            continue;
-        }
-        // Two hex digits exactly: `from_str_radix` alone would also take a
-        // sign (`%+5`).
-        let hex = |at: usize| bytes.get(at).and_then(|&b| char::from(b).to_digit(16));
-        let (Some(high), Some(low)) = (hex(i + 1), hex(i + 2)) else {
-            return Err(FormError::BadEscape { at: base + i });
-        };
-        out.push((high * 16 + low) as u8);
-        i += 3;
-    }
-    out.extend_from_slice(&bytes[i..]);
-    Ok((start, out.len() as u32))
+/// The bytes that end a run of plain text in a form body.
+const STOPS: [bool; 256] = {
+    let mut stops = [false; 256];
+    stops[b'&' as usize] = true;
+    stops[b'=' as usize] = true;
+    stops[b'%' as usize] = true;
+    stops[b'+' as usize] = true;
+    stops
+};
+
+/// Closes the pair whose decoded text ends at `end`: a pair without `=` is
+/// a name with an empty value. The next pair's text starts at `end`.
+fn finish(name: Option<Span>, piece: &mut u32, end: usize) -> (Span, Span) {
+    let end = end as u32;
+    let pair = match name {
+        Some(name) => (name, (*piece, end)),
+        None => ((*piece, end), (end, end)),
+    };
+    *piece = end;
+    pair
 }
 
 pub(crate) fn encode_into(out: &mut String, s: &str) {

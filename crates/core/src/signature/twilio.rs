@@ -180,12 +180,18 @@ fn verify_mac(
 /// and value, sorted. Fed to the MAC piece by piece: the string itself is
 /// never built.
 fn mac<M: Mac + hmac::digest::KeyInit>(key: &[u8], url: &str, pairs: &[(&str, &str)]) -> M {
-    let mut m = <M as Mac>::new_from_slice(key).expect("HMAC takes any key length");
-    m.update(url.as_bytes());
+    // The signed text is gathered first and hashed in one update: a
+    // 27-parameter webhook would otherwise be 55 small updates, each
+    // paying the hasher's buffering, which costs more than the copy.
+    let len = url.len() + pairs.iter().map(|(n, v)| n.len() + v.len()).sum::<usize>();
+    let mut text = Vec::with_capacity(len);
+    text.extend_from_slice(url.as_bytes());
     for (name, value) in pairs {
-        m.update(name.as_bytes());
-        m.update(value.as_bytes());
+        text.extend_from_slice(name.as_bytes());
+        text.extend_from_slice(value.as_bytes());
     }
+    let mut m = <M as Mac>::new_from_slice(key).expect("HMAC takes any key length");
+    m.update(&text);
     m
 }
 
