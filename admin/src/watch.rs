@@ -27,9 +27,10 @@ use switchboard_core::records::{LogOp, WatchRun};
 use switchboard_core::voicemail::Message;
 use switchboard_edge::ledger::{ask_ledger, scope};
 use switchboard_edge::log::Event;
+use switchboard_edge::notify::{self, Sent};
 use switchboard_edge::objects::ask;
 use switchboard_edge::store::{self, Fresh, VoicemailMeta};
-use switchboard_edge::{notify, KV_BINDING};
+use switchboard_edge::KV_BINDING;
 use worker::kv::KvStore;
 use worker::Env;
 
@@ -207,10 +208,14 @@ async fn pool_levels(
 
 /// One alert to every channel the account set; an account that set none
 /// has nowhere to send it, and it counts as delivered (it stays listed at
-/// `GET …/alerts`). A channel that fails fails the alert, which is tried
-/// again whole on the next run: a receiver may see it twice, and tells by
-/// its `id`.
+/// `GET …/alerts`). Each channel goes out once, on its own (the alert's
+/// ledger marks it sent): a receiver that is down holds back neither the
+/// other channel nor, when it is back, sends the other a second copy. The
+/// alert is delivered when every channel has gone; until then it stays due,
+/// and the next run tries only what has not gone.
 async fn deliver(env: &Env, account: &AccountSid, to: &Notify, due: &Due) -> Result<(), String> {
+    let ledger = scope::alert(account, due.id);
+    let mut errors = Vec::new();
     if let Some(url) = &to.webhook_url {
         let body = json!({
             "event": "alert",
@@ -218,7 +223,8 @@ async fn deliver(env: &Env, account: &AccountSid, to: &Notify, due: &Due) -> Res
             "id": due.id,
             "alert": due.alert,
         });
-        notify::post_json(url, &body).await?;
+        let sent = notify::once(env, &ledger, "webhook", || notify::post_json(url, &body)).await;
+        errors.extend(unsent(sent));
     }
     if let (Some(sms_to), Some(from)) = (&to.sms_to, &to.sms_from) {
         // An alert stored by a newer version that this one cannot read
@@ -227,9 +233,26 @@ async fn deliver(env: &Env, account: &AccountSid, to: &Notify, due: &Due) -> Res
             Ok(a) => sms_text(&a),
             Err(_) => format!("Switchboard: alert {}", due.id),
         };
-        notify::sms(env, account, sms_to, from, text).await?;
+        let sent = notify::once(env, &ledger, "sms", || {
+            notify::sms(env, account, sms_to, from, text)
+        })
+        .await;
+        errors.extend(unsent(sent));
     }
-    Ok(())
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(errors.join("; "))
+    }
+}
+
+/// Why a channel has not gone, if it has not.
+fn unsent(sent: Sent) -> Option<String> {
+    match sent {
+        Sent::Now | Sent::Before => None,
+        Sent::Elsewhere => Some("another run is sending it".into()),
+        Sent::Not(e) => Some(e),
+    }
 }
 
 /// Voicemails whose notices are still pending (their key's metadata says

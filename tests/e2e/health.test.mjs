@@ -295,6 +295,37 @@ test("the watch: a number crossing the 10% short-call line alerts once, clearing
     assert.ok(after.every((a) => a.alert.kind === "breach_started"));
     await w.scheduled();
     assert.equal(alerts().length, tried + 4);
+
+    // One channel down: the other still goes, and neither goes twice. The
+    // webhook fails while the breach clears (41 short of 420 is 9.8%).
+    let posted = alerts().length;
+    let texted = texts().length;
+    recorder.failWith(500, "/alerts");
+    await inTurns(Array.from({ length: 270 }, (_, i) => leg(60, 300 + i)), 8, (c) => final(w, c));
+    await w.scheduled();
+    assert.equal(alerts().length, posted + 4, "the webhook was tried");
+    assert.equal(texts().length, texted + 4, "the SMS went, webhook or not");
+    assert.ok((await api("GET", "/alerts?limit=1")).body.alerts[0].delivered_ms === null);
+    recorder.succeed();
+    await w.scheduled();
+    assert.deepEqual(alerts().slice(posted + 4).map((a) => a.alert.kind), Array(4).fill("breach_cleared"));
+    assert.equal(texts().length, texted + 4, "no second SMS for the webhook's retry");
+    assert.ok((await api("GET", "/alerts?limit=1")).body.alerts[0].delivered_ms !== null);
+    // And the other way: the SMS fails while the breach starts again.
+    posted = alerts().length;
+    texted = texts().length;
+    recorder.failWith(500, "/Messages.json");
+    await inTurns(Array.from({ length: 30 }, (_, i) => leg(5, 600 + i)), 8, (c) => final(w, c));
+    await w.scheduled();
+    assert.equal(alerts().length, posted + 4);
+    assert.equal(texts().length, texted + 4, "the SMS was tried");
+    recorder.succeed();
+    await w.scheduled();
+    assert.equal(alerts().length, posted + 4, "no second webhook for the SMS's retry");
+    assert.equal(texts().length, texted + 8, "the SMS went on the run after");
+    await w.scheduled();
+    assert.equal(texts().length, texted + 8);
+    assert.ok((await api("GET", "/alerts?limit=1")).body.alerts[0].delivered_ms !== null);
   } finally { await w.stop(); await recorder.stop(); }
 });
 

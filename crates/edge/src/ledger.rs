@@ -57,6 +57,10 @@ pub mod scope {
     pub fn voicemail(account: &AccountSid, call_sid: &str) -> String {
         format!("vm:{account}:{call_sid}")
     }
+    /// One alert's channels, each sent once (the watch's `deliver`).
+    pub fn alert(account: &AccountSid, id: u64) -> String {
+        format!("alert:{account}:{id}")
+    }
     /// The deployment's registries: which accounts have a call log
     /// (`calllog:<AccountSid>`, held for good), for the scheduled watch.
     pub fn registry() -> String {

@@ -9,6 +9,7 @@
 //! nothing is dropped silently. Both workers send through here.
 
 use crate::ledger::{ask_ledger, scope};
+use crate::log::Event;
 use crate::{clock, rest, settings};
 use switchboard_core::account::AccountSid;
 use switchboard_core::config::Notify;
@@ -50,58 +51,95 @@ pub async fn deliver(env: &Env, account: &AccountSid, message: &mut Message, not
     let mut still = Vec::new();
     let mut errors = Vec::new();
     for channel in std::mem::take(&mut message.pending) {
-        let lease = match clock::random_bytes(8) {
-            Ok(b) => b.iter().map(|b| format!("{b:02x}")).collect::<String>(),
-            Err(e) => {
+        let sent = once(env, &ledger, key(channel), || async {
+            match channel {
+                Channel::Sms => send_sms(env, account, message, notify).await,
+                Channel::Webhook => post_webhook(message, notify).await,
+            }
+        })
+        .await;
+        match sent {
+            Sent::Now | Sent::Before => {}
+            Sent::Elsewhere => still.push(channel),
+            Sent::Not(e) => {
                 errors.push(e);
                 still.push(channel);
-                continue;
             }
-        };
-        let claim = Op::Claim {
-            key: key(channel).into(),
-            holder: lease.clone(),
-            until_ms: Some(clock::now_ms() + LEASE_MS),
-        };
-        match ask_ledger(env, &ledger, &claim).await {
-            Ok(Reply::Claimed) => {}
-            Ok(Reply::Held { holder }) if holder == SENT => continue,
-            Ok(_) => {
-                still.push(channel);
-                continue;
-            }
-            Err(e) => {
-                errors.push(format!("{}: {e}", key(channel)));
-                still.push(channel);
-                continue;
-            }
-        }
-        let sent = match channel {
-            Channel::Sms => send_sms(env, account, message, notify).await,
-            Channel::Webhook => post_webhook(message, notify).await,
-        };
-        let settle = match sent {
-            Ok(()) => Op::Replace {
-                key: key(channel).into(),
-                from: lease,
-                to: SENT.into(),
-                until_ms: None,
-            },
-            Err(e) => {
-                errors.push(e);
-                still.push(channel);
-                Op::Release {
-                    key: key(channel).into(),
-                    holder: lease,
-                }
-            }
-        };
-        if let Err(e) = ask_ledger(env, &ledger, &settle).await {
-            errors.push(format!("{}: {e}", key(channel)));
         }
     }
     message.pending = still;
     message.last_error = (!errors.is_empty()).then(|| errors.join("; "));
+}
+
+/// What became of one channel's send.
+pub enum Sent {
+    /// Sent by this call.
+    Now,
+    /// Sent earlier: the ledger says so, and it is not sent again.
+    Before,
+    /// Another sender holds the channel's lease right now.
+    Elsewhere,
+    /// Not sent: the send or the ledger failed. The channel is free for the
+    /// next try.
+    Not(String),
+}
+
+/// Sends on `channel` at most once for `ledger`'s scope: a short lease is
+/// taken before `send`, and the channel is marked sent for good after it
+/// succeeds (or released, when it fails). Voicemail notices and the watch's
+/// alerts go through here, each channel on its own, so a receiver that is
+/// down holds back neither the other channel nor a second copy.
+pub async fn once<F, Fut>(env: &Env, ledger: &str, channel: &str, send: F) -> Sent
+where
+    F: FnOnce() -> Fut,
+    Fut: std::future::Future<Output = Result<(), String>>,
+{
+    let lease = match clock::random_bytes(8) {
+        Ok(b) => b.iter().map(|b| format!("{b:02x}")).collect::<String>(),
+        Err(e) => return Sent::Not(e),
+    };
+    let claim = Op::Claim {
+        key: channel.into(),
+        holder: lease.clone(),
+        until_ms: Some(clock::now_ms() + LEASE_MS),
+    };
+    match ask_ledger(env, ledger, &claim).await {
+        Ok(Reply::Claimed) => {}
+        Ok(Reply::Held { holder }) if holder == SENT => return Sent::Before,
+        Ok(_) => return Sent::Elsewhere,
+        Err(e) => return Sent::Not(format!("{channel}: {e}")),
+    }
+    let (settle, sent) = match send().await {
+        Ok(()) => (
+            Op::Replace {
+                key: channel.into(),
+                from: lease,
+                to: SENT.into(),
+                until_ms: None,
+            },
+            Sent::Now,
+        ),
+        Err(e) => (
+            Op::Release {
+                key: channel.into(),
+                holder: lease,
+            },
+            Sent::Not(e),
+        ),
+    };
+    match (ask_ledger(env, ledger, &settle).await, sent) {
+        (Ok(_), sent) => sent,
+        (Err(e), Sent::Not(failed)) => Sent::Not(format!("{failed}; {channel}: {e}")),
+        // Sent, though not marked: it counts as sent (a second copy is
+        // worse than a missing mark), and the log says what went wrong.
+        (Err(e), sent) => {
+            let mut line = Event::new("notify");
+            line.set("channel", channel)
+                .set("error", format!("ledger: {e}"));
+            line.emit();
+            sent
+        }
+    }
 }
 
 async fn send_sms(

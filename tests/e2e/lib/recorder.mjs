@@ -5,6 +5,8 @@ import { createServer } from "node:http";
 export async function startRecorder() {
   const requests = [];
   let status = 201;
+  // Only requests whose path holds this fail, when it is set.
+  let failing = null;
   let hanging = false;
   let answer = { sid: "SM" + "0".repeat(32) };
   const held = [];
@@ -22,7 +24,8 @@ export async function startRecorder() {
         res.writeHead(200, { "Content-Type": file.type, "Content-Length": file.bytes.length });
         return res.end(file.bytes);
       }
-      res.writeHead(status, { "Content-Type": "application/json" });
+      const code = failing && !req.url.includes(failing) ? 201 : status;
+      res.writeHead(code, { "Content-Type": "application/json" });
       res.end(JSON.stringify(answer));
     });
   });
@@ -30,12 +33,14 @@ export async function startRecorder() {
   return {
     url: `http://127.0.0.1:${server.address().port}`,
     requests,
-    failWith(code) { status = code; },
+    // Answers `code` from now on: to every request, or with `only`, to those
+    // whose path holds it (one receiver down, another up).
+    failWith(code, only = null) { status = code; failing = only; },
     // The JSON every request is answered with (a created message, a fetched call).
     answerWith(body) { answer = body; },
     // Serves `bytes` at `path` to GET requests (a recording's media URL); null stops.
     serve(path, bytes, type) { if (bytes === null) files.delete(path); else files.set(path, { bytes, type }); },
-    succeed() { status = 201; hanging = false; held.splice(0).forEach((r) => r.destroy()); },
+    succeed() { status = 201; failing = null; hanging = false; held.splice(0).forEach((r) => r.destroy()); },
     hang() { hanging = true; },
     stop: () => { held.splice(0).forEach((r) => r.destroy()); server.closeAllConnections?.(); return new Promise((r) => server.close(r)); },
   };
