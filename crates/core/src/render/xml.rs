@@ -1,5 +1,6 @@
-//! A small element tree and the one place where XML is written (and so
-//! escaped): by `quick-xml`. Both dialects build trees; neither writes text.
+//! A small element tree and the one place where XML is written, and so
+//! escaped (by `quick-xml`'s escaper). Both dialects build trees; neither
+//! writes text.
 //!
 //! Text and attribute values come from callers, carriers and configuration,
 //! so they may hold characters XML 1.0 cannot carry at all (most C0 controls,
@@ -8,8 +9,6 @@
 //! replacement character out.
 
 use quick_xml::escape::escape;
-use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, BytesText, Event};
-use quick_xml::Writer;
 use std::borrow::Cow;
 use std::fmt::Write as _;
 
@@ -75,44 +74,39 @@ impl Element {
         children.into_iter().fold(self, Element::child)
     }
 
-    /// The start tag's content, `name key="value" …`, written at once into
-    /// a buffer of the right size (attribute by attribute, the tag's buffer
-    /// would grow a dozen times for one Dial), each value escaped here.
-    fn start(&self) -> BytesStart<'_> {
-        if self.attrs.is_empty() {
-            return BytesStart::new(self.name);
-        }
-        let size = self.attrs.iter().map(|(k, v)| k.len() + v.len() + 4);
-        let mut content = String::with_capacity(self.name.len() + size.sum::<usize>() + 16);
-        content.push_str(self.name);
+    /// Writes the element onto `out`, each value escaped on the way. The
+    /// tags are plain text around the escaped values, so they are written
+    /// straight into the document's one buffer: no tag is built apart and
+    /// copied in (that was most of a render's allocations).
+    fn write(&self, out: &mut String) {
+        out.push('<');
+        out.push_str(self.name);
         for (k, v) in &self.attrs {
-            content.push(' ');
-            content.push_str(k);
-            content.push_str("=\"");
-            content.push_str(&escaped(v, ATTRIBUTE_WHITESPACE));
-            content.push('"');
+            out.push(' ');
+            out.push_str(k);
+            out.push_str("=\"");
+            out.push_str(&escaped(v, ATTRIBUTE_WHITESPACE));
+            out.push('"');
         }
-        BytesStart::from_content(content, self.name.len())
-    }
-
-    fn write(&self, w: &mut Writer<Vec<u8>>) -> std::io::Result<()> {
-        let start = self.start();
         match &self.body {
-            Body::Empty => w.write_event(Event::Empty(start)),
+            Body::Empty => {
+                out.push_str("/>");
+                return;
+            }
             Body::Text(t) => {
-                w.write_event(Event::Start(start))?;
-                let text = BytesText::from_escaped(escaped(t, TEXT_WHITESPACE));
-                w.write_event(Event::Text(text))?;
-                w.write_event(Event::End(BytesEnd::new(self.name)))
+                out.push('>');
+                out.push_str(&escaped(t, TEXT_WHITESPACE));
             }
             Body::Children(children) => {
-                w.write_event(Event::Start(start))?;
+                out.push('>');
                 for c in children {
-                    c.write(w)?;
+                    c.write(out);
                 }
-                w.write_event(Event::End(BytesEnd::new(self.name)))
             }
         }
+        out.push_str("</");
+        out.push_str(self.name);
+        out.push('>');
     }
 }
 
@@ -170,13 +164,13 @@ pub fn document(root: &'static str, children: Vec<Element>) -> String {
 pub fn single(doc: Element) -> String {
     // Room for a typical answer (a Dial with its callbacks is some 500
     // bytes), so the buffer is not grown on the way.
-    let mut w = Writer::new(Vec::with_capacity(1024));
-    // Writing into a Vec cannot fail.
-    w.write_event(Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)))
-        .and_then(|_| doc.write(&mut w))
-        .expect("writing to memory");
-    String::from_utf8(w.into_inner()).expect("quick-xml writes UTF-8")
+    let mut out = String::with_capacity(1024);
+    out.push_str(DECLARATION);
+    doc.write(&mut out);
+    out
 }
+
+const DECLARATION: &str = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>";
 
 #[cfg(test)]
 mod tests {
