@@ -209,8 +209,8 @@ async fn pool_levels(
 /// One alert to every channel the account set; an account that set none
 /// has nowhere to send it, and it counts as delivered (it stays listed at
 /// `GET …/alerts`). Each channel goes out once, on its own (the alert's
-/// ledger marks it sent): a receiver that is down holds back neither the
-/// other channel nor, when it is back, sends the other a second copy. The
+/// ledger marks it sent): a receiver that is down neither holds back the
+/// other channel nor, once it is back, costs the other a second copy. The
 /// alert is delivered when every channel has gone; until then it stays due,
 /// and the next run tries only what has not gone.
 async fn deliver(env: &Env, account: &AccountSid, to: &Notify, due: &Due) -> Result<(), String> {

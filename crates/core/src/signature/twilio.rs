@@ -177,8 +177,7 @@ fn verify_mac(
 }
 
 /// The MAC of Twilio's string to sign: the URL, then each parameter's name
-/// and value, sorted. Fed to the MAC piece by piece: the string itself is
-/// never built.
+/// and value, sorted.
 fn mac<M: Mac + hmac::digest::KeyInit>(key: &[u8], url: &str, pairs: &[(&str, &str)]) -> M {
     // The signed text is gathered first and hashed in one update: a
     // 27-parameter webhook would otherwise be 55 small updates, each
