@@ -11,8 +11,7 @@ use worker::Env;
 /// the toll-fraud guard like every number we dial: a premium or shared-cost
 /// `FALLBACK_FORWARD_TO` degrades to voicemail.
 pub fn plan(env: &Env) -> (FallbackPlan, Vec<String>) {
-    let (mut plan, mut warnings) =
-        FallbackPlan::from_vars(|name| env.var(name).ok().map(|v| v.to_string()));
+    let (mut plan, mut warnings) = FallbackPlan::from_vars(|name| crate::settings::var(env, name));
     if let Then::Forward(n) = &plan.then {
         let guarded = outbound::classify(n)
             .and_then(|d| outbound::check_for(None, std::slice::from_ref(n), &d));

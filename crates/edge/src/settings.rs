@@ -2,21 +2,65 @@
 //! put`, locally `.dev.vars`) and plain vars (`wrangler.toml`). An empty
 //! value counts as unset, so a blank line in `.dev.vars` never becomes a key.
 
+use std::cell::RefCell;
 use switchboard_core::account::AccountSid;
 use worker::Env;
 
 pub fn secret(env: &Env, name: &str) -> Option<String> {
-    env.secret(name)
-        .ok()
-        .map(|s| s.to_string())
-        .filter(|s| !s.is_empty())
+    remembered(Kind::Secret, name, || {
+        env.secret(name)
+            .ok()
+            .map(|s| s.to_string())
+            .filter(|s| !s.is_empty())
+    })
 }
 
 pub fn var(env: &Env, name: &str) -> Option<String> {
-    env.var(name)
-        .ok()
-        .map(|v| v.to_string())
-        .filter(|v| !v.trim().is_empty())
+    remembered(Kind::Var, name, || {
+        env.var(name)
+            .ok()
+            .map(|v| v.to_string())
+            .filter(|v| !v.trim().is_empty())
+    })
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Var,
+    Secret,
+}
+
+/// The most settings an isolate keeps. Names come from requests too (an
+/// account's `TWILIO_AUTH_TOKEN_<AccountSid>` is looked up before its
+/// signature is checked), so past this many a read is not kept: nobody can
+/// grow an isolate's memory by sending AccountSids.
+const KEPT: usize = 64;
+
+thread_local! {
+    /// What this isolate has read of its settings. An isolate serves one
+    /// version of the deployment, and a changed var or secret is a new
+    /// version in new isolates, so a value read once stays right for the
+    /// isolate's life. Each read from the runtime is a call into JavaScript
+    /// and a string copied out of it, some of them on every webhook.
+    static READ: RefCell<Vec<(Kind, String, Option<String>)>> = const { RefCell::new(Vec::new()) };
+}
+
+fn remembered(kind: Kind, name: &str, read: impl FnOnce() -> Option<String>) -> Option<String> {
+    let known = READ.with_borrow(|r| {
+        r.iter()
+            .find(|(k, n, _)| *k == kind && n == name)
+            .map(|(_, _, v)| v.clone())
+    });
+    if let Some(value) = known {
+        return value;
+    }
+    let value = read();
+    READ.with_borrow_mut(|r| {
+        if r.len() < KEPT {
+            r.push((kind, name.to_string(), value.clone()));
+        }
+    });
+    value
 }
 
 /// The auth token of `account`: its own secret if it has one, else the main
