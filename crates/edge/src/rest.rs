@@ -15,8 +15,8 @@ pub const MESSAGEBIRD: (&str, &str) = ("MESSAGEBIRD_API_BASE", "https://rest.mes
 /// `TWILIO_API_SECRET_<AccountSid>`) when one is set, else the auth token.
 pub fn basic_auth(env: &Env, account: &AccountSid) -> Option<String> {
     let (user, password) = match (
-        settings::secret(env, &format!("TWILIO_API_KEY_{account}")),
-        settings::secret(env, &format!("TWILIO_API_SECRET_{account}")),
+        settings::secret_named_by_request(env, &format!("TWILIO_API_KEY_{account}")),
+        settings::secret_named_by_request(env, &format!("TWILIO_API_SECRET_{account}")),
     ) {
         (Some(key), Some(secret)) => (key, secret),
         _ => (account.to_string(), settings::auth_token(env, account)?),

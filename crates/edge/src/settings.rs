@@ -7,21 +7,33 @@ use switchboard_core::account::AccountSid;
 use worker::Env;
 
 pub fn secret(env: &Env, name: &str) -> Option<String> {
-    remembered(Kind::Secret, name, || {
-        env.secret(name)
-            .ok()
-            .map(|s| s.to_string())
-            .filter(|s| !s.is_empty())
-    })
+    remembered(Kind::Secret, name, Misses::Kept, || read_secret(env, name))
 }
 
 pub fn var(env: &Env, name: &str) -> Option<String> {
-    remembered(Kind::Var, name, || {
-        env.var(name)
-            .ok()
-            .map(|v| v.to_string())
-            .filter(|v| !v.trim().is_empty())
-    })
+    remembered(Kind::Var, name, Misses::Kept, || read_var(env, name))
+}
+
+/// A secret whose name a request chose (`TWILIO_AUTH_TOKEN_<AccountSid>`,
+/// looked up before the request's signature is checked): only a secret
+/// that exists is kept, so the names nobody configured, which anyone can
+/// send, never take the isolate's room.
+pub(crate) fn secret_named_by_request(env: &Env, name: &str) -> Option<String> {
+    remembered(Kind::Secret, name, Misses::Read, || read_secret(env, name))
+}
+
+fn read_secret(env: &Env, name: &str) -> Option<String> {
+    env.secret(name)
+        .ok()
+        .map(|s| s.to_string())
+        .filter(|s| !s.is_empty())
+}
+
+fn read_var(env: &Env, name: &str) -> Option<String> {
+    env.var(name)
+        .ok()
+        .map(|v| v.to_string())
+        .filter(|v| !v.trim().is_empty())
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -30,11 +42,16 @@ enum Kind {
     Secret,
 }
 
-/// The most settings an isolate keeps. Names come from requests too (an
-/// account's `TWILIO_AUTH_TOKEN_<AccountSid>` is looked up before its
-/// signature is checked), so past this many a read is not kept: nobody can
-/// grow an isolate's memory by sending AccountSids.
-const KEPT: usize = 64;
+/// Whether a name that is not set is kept as such, or read again next time.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Misses {
+    Kept,
+    Read,
+}
+
+/// The most settings an isolate keeps: more than a deployment configures,
+/// and a bound whatever happens.
+const KEPT: usize = 256;
 
 thread_local! {
     /// What this isolate has read of its settings. An isolate serves one
@@ -45,7 +62,12 @@ thread_local! {
     static READ: RefCell<Vec<(Kind, String, Option<String>)>> = const { RefCell::new(Vec::new()) };
 }
 
-fn remembered(kind: Kind, name: &str, read: impl FnOnce() -> Option<String>) -> Option<String> {
+fn remembered(
+    kind: Kind,
+    name: &str,
+    misses: Misses,
+    read: impl FnOnce() -> Option<String>,
+) -> Option<String> {
     let known = READ.with_borrow(|r| {
         r.iter()
             .find(|(k, n, _)| *k == kind && n == name)
@@ -55,6 +77,9 @@ fn remembered(kind: Kind, name: &str, read: impl FnOnce() -> Option<String>) -> 
         return value;
     }
     let value = read();
+    if value.is_none() && misses == Misses::Read {
+        return value;
+    }
     READ.with_borrow_mut(|r| {
         if r.len() < KEPT {
             r.push((kind, name.to_string(), value.clone()));
@@ -66,7 +91,7 @@ fn remembered(kind: Kind, name: &str, read: impl FnOnce() -> Option<String>) -> 
 /// The auth token of `account`: its own secret if it has one, else the main
 /// account's. Also the REST API password for that account.
 pub fn auth_token(env: &Env, account: &AccountSid) -> Option<String> {
-    secret(env, &format!("TWILIO_AUTH_TOKEN_{account}"))
+    secret_named_by_request(env, &format!("TWILIO_AUTH_TOKEN_{account}"))
         .or_else(|| secret(env, "TWILIO_AUTH_TOKEN"))
 }
 
@@ -75,7 +100,8 @@ pub fn auth_token(env: &Env, account: &AccountSid) -> Option<String> {
 /// AccountSids) and for no other: a key that names none is unusable, so a
 /// key created for one tenant can never vouch for another's request.
 pub fn shared_key(env: &Env, id: &str) -> Option<(String, Vec<String>)> {
-    let key = secret(env, &format!("TWILIO_SHARED_KEY_{id}"))?;
+    let key = secret_named_by_request(env, &format!("TWILIO_SHARED_KEY_{id}"))?;
+    // Past here the key exists, so the names below are configured ones.
     let accounts = secret(env, &format!("TWILIO_SHARED_KEY_{id}_ACCOUNTS"))
         .or_else(|| var(env, &format!("TWILIO_SHARED_KEY_{id}_ACCOUNTS")))
         .unwrap_or_default()

@@ -275,12 +275,11 @@ async fn texts(
                 if hot.len() >= HOT_MAX_KEYS {
                     hot.clear();
                 }
-                let text = v.clone();
                 hot.insert(
                     k.clone(),
                     Hot {
                         at: now,
-                        text,
+                        text: v.clone(),
                         line: None,
                     },
                 );
