@@ -27,7 +27,7 @@ use std::pin::Pin;
 use switchboard_core::outcome::{Outcome, Prompt};
 use switchboard_core::paths::{RequestUrl, Route, Signer};
 use switchboard_core::phone::Party;
-use switchboard_core::records::Decided;
+use switchboard_core::records::{CallId, Decided};
 use switchboard_edge::log::Event;
 use switchboard_edge::{fallback as plan, panic, request_id, respond, settings, VERSION};
 use worker::{event, Context, Env, Method, Request, Response, Result};
@@ -41,7 +41,7 @@ async fn fetch(req: Request, env: Env, ctx: Context) -> Result<Response> {
         Some(route) if route.signer() == Signer::Twilio => {
             Box::pin(carrier(req, &url, env, ctx, route))
         }
-        Some(route) => Box::pin(messagebird(req, &url, env, route)),
+        Some(route) => Box::pin(messagebird(req, &url, env, ctx, route)),
         None => {
             return match (req.method(), path) {
                 (Method::Get, "/health") => health(),
@@ -273,8 +273,16 @@ fn masked(raw: Option<&str>) -> String {
 }
 
 /// MessageBird's webhooks: verified by JWT; the voice one answers call-flow
-/// XML, and when our side fails the caller still hears a sentence.
-async fn messagebird(mut req: Request, url: &str, env: Env, route: Route) -> Result<Response> {
+/// XML, and when our side fails the caller still hears a sentence. A call
+/// whose session the index knew gets its record in that session's
+/// account, as a Twilio masked call does.
+async fn messagebird(
+    mut req: Request,
+    url: &str,
+    env: Env,
+    ctx: Context,
+    route: Route,
+) -> Result<Response> {
     let voice = route == Route::MessagebirdVoice;
     let mut log = Event::request(route.name(), &request_id::of(&req));
     let retried = after_panic(&req);
@@ -307,17 +315,42 @@ async fn messagebird(mut req: Request, url: &str, env: Env, route: Route) -> Res
         log.emit();
         return respond::plain(200, "OK");
     }
-    let outcome = if retried {
-        sorry()
+    let (outcome, known) = if retried {
+        (sorry(), None)
     } else {
         masking::messagebird_voice(&signed.params, &env, &mut log)
             .await
             .unwrap_or_else(|e| {
                 log.set("error", e);
-                sorry()
+                (sorry(), None)
             })
     };
     log.set("outcome", outcome.kind());
+    let call = signed.params.get("callID").and_then(CallId::parse);
+    if let Some(call) = &call {
+        log.set("call", call.as_str());
+    }
+    if let (Some(known), Some(call)) = (known, call) {
+        log.set("account", known.account.as_str());
+        let decided = Decided {
+            call_sid: call.as_str().to_string(),
+            from: known.caller.to_string(),
+            to: known.proxy.to_string(),
+            route: route.name().to_string(),
+            outcome: outcome.kind().to_string(),
+            reason: log.get("reason").map(str::to_string),
+            // MessageBird gives no SHAKEN/STIR verdict.
+            stir: None,
+            at_ms: switchboard_edge::clock::now_ms(),
+        };
+        let id = log.get("request_id").unwrap_or_default().to_string();
+        ctx.wait_until(after_answer(records::decided(
+            env.clone(),
+            known.account,
+            decided,
+            id,
+        )));
+    }
     log.emit();
     respond::callflow(&outcome)
 }

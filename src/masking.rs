@@ -116,29 +116,46 @@ fn messagebird_number(raw: Option<&str>) -> Option<E164> {
     raw.and_then(|d| E164::from_digits(d).ok().or_else(|| E164::parse(d).ok()))
 }
 
+/// A MessageBird call whose session the index knew: whose it is and
+/// between which numbers, for the call's record. MessageBird's request
+/// names no account, so a caller the index does not know is nobody's.
+pub struct Known {
+    pub account: String,
+    pub caller: E164,
+    pub proxy: E164,
+}
+
 /// `GET /messagebird/voice?source=&destination=`: MessageBird fetches the call flow.
 pub async fn messagebird_voice(
     query: &Params,
     env: &Env,
     log: &mut Event,
-) -> Result<Outcome, String> {
+) -> Result<(Outcome, Option<Known>), String> {
     let caller = Party::from_carrier(query.get("source").unwrap_or(""), true);
     let said = Said::read(env);
-    let (outcome, reason) = match messagebird_number(query.get("destination")) {
-        Some(proxy) => {
-            let found = lookup(env, &proxy, &caller, Carrier::Messagebird, None).await?;
-            decide_call(
-                found.as_ref(),
-                &proxy,
-                &caller,
-                clock::now_ms(),
-                said.messages(),
-            )
-        }
-        None => unplaced(said.messages()),
+    let Some(proxy) = messagebird_number(query.get("destination")) else {
+        let (outcome, reason) = unplaced(said.messages());
+        log.set("reason", reason.as_str());
+        return Ok((outcome, None));
     };
+    let found = lookup(env, &proxy, &caller, Carrier::Messagebird, None).await?;
+    let (outcome, reason) = decide_call(
+        found.as_ref(),
+        &proxy,
+        &caller,
+        clock::now_ms(),
+        said.messages(),
+    );
     log.set("reason", reason.as_str());
-    Ok(outcome)
+    let known = match (found, caller.number()) {
+        (Some(found), Some(number)) => Some(Known {
+            account: found.account,
+            caller: number.clone(),
+            proxy,
+        }),
+        _ => None,
+    };
+    Ok((outcome, known))
 }
 
 /// `POST /messagebird/sms`: relayed through MessageBird's REST API.

@@ -178,25 +178,60 @@ test("many sessions created at the same moment never break the rule", async () =
   }
 });
 
-test("MessageBird: a verified call-flow fetch transfers masked; a stranger hears the message", async () => {
+// A call's record, once the worker has written it after answering.
+async function callRecord(id, { account = ACCOUNT } = {}) {
+  for (let i = 0; i < 50; i++) {
+    const r = await fetch(`${w.url}/api/v1/accounts/${account}/calls/${id}`, { headers: { Authorization: `Bearer ${SECRETS.ADMIN_TOKEN}` } });
+    if (r.status === 200) return r.json();
+    await new Promise((ok) => setTimeout(ok, 50));
+  }
+  return null;
+}
+
+test("MessageBird: a verified call-flow fetch transfers masked, and the call gets its record; a stranger hears the message", async () => {
   await pool("birdcar", [["+31610000001"]], { carrier: "messagebird" });
   const s = (await api("POST", "/birdcar/sessions", { a: "+31612345678", b: "+31687654321" })).body.session;
-  const fetchFlow = async (source, { key = SECRETS.MESSAGEBIRD_SIGNING_KEY, sign = true } = {}) => {
-    const url = `${w.url}/messagebird/voice?callID=c1&destination=31610000001&source=${source}`;
+  const fetchFlow = async (source, { key = SECRETS.MESSAGEBIRD_SIGNING_KEY, sign = true, callID = "c1" } = {}) => {
+    const url = `${w.url}/messagebird/voice?callID=${callID}&destination=31610000001&source=${source}`;
     const headers = sign ? { "MessageBird-Signature-JWT": signJwt(key, url) } : {};
     const r = await fetch(url, { headers });
     return { status: r.status, type: r.headers.get("content-type"), body: await r.text() };
   };
-  let r = await fetchFlow("31612345678");
+  const first = "f1aa71c0-8f2a-4fe8-b5ef-9a330454ef58", second = "0b2c3d4e-5f60-4718-8293-a4b5c6d7e8f9";
+  let r = await fetchFlow("31612345678", { callID: first });
   assert.deepEqual(r, { status: 200, type: "application/xml", body: `${DECL}<Transfer destination="31687654321" mask="true"/>` });
-  r = await fetchFlow("31687654321");
+  r = await fetchFlow("31687654321", { callID: second });
   assert.equal(r.body, `${DECL}<Transfer destination="31612345678" mask="true"/>`);
-  r = await fetchFlow("Restricted");
+  // Each call's record is in the session's account, numbers whole, as a
+  // Twilio masked call's is.
+  const one = await callRecord(first);
+  assert.ok(one, "the first call has a record");
+  assert.equal(one.call_sid, first);
+  assert.deepEqual([one.from, one.to, one.direction, one.feature], ["+31612345678", "+31610000001", "inbound", "inbound"]);
+  assert.deepEqual(one.decision, { route: "messagebird/voice", outcome: "connect", reason: "connect" });
+  assert.equal(one.stir_verstat ?? null, null, "MessageBird gives no SHAKEN/STIR verdict");
+  assert.equal((await callRecord(second))?.from, "+31687654321");
+  // The call log lists them, and pages through MessageBird's ids.
+  const listed = await fetch(`${w.url}/api/v1/accounts/${ACCOUNT}/calls?to=${encodeURIComponent("+31610000001")}&limit=1`, { headers: { Authorization: `Bearer ${SECRETS.ADMIN_TOKEN}` } }).then((x) => x.json());
+  assert.equal(listed.calls.length, 1);
+  const next = await fetch(`${w.url}/api/v1/accounts/${ACCOUNT}/calls?to=${encodeURIComponent("+31610000001")}&limit=1&cursor=${encodeURIComponent(listed.next_cursor)}`, { headers: { Authorization: `Bearer ${SECRETS.ADMIN_TOKEN}` } }).then((x) => x.json());
+  assert.deepEqual([...listed.calls, ...next.calls].map((c) => c.call_sid).sort(), [first, second].sort());
+  // Nobody's: a stranger's call (no session names its account), a callID
+  // that is not MessageBird's, a fetch that was refused.
+  const stranger = "1a2b3c4d-0000-4000-8000-000000000001";
+  r = await fetchFlow("Restricted", { callID: stranger });
   assert.equal(r.body, `${DECL}<Say language="en-GB" voice="female">${UNKNOWN}</Say>`);
-  assert.equal((await fetchFlow("31612345678", { sign: false })).status, 403);
-  r = await fetchFlow("31612345678", { key: "wrong" });
+  assert.equal((await fetchFlow("31612345678", { callID: "c1" })).status, 200);
+  const refused = "1a2b3c4d-0000-4000-8000-000000000002";
+  assert.equal((await fetchFlow("31612345678", { sign: false, callID: refused })).status, 403);
+  r = await fetchFlow("31612345678", { key: "wrong", callID: refused });
   assert.equal(r.status, 403);
   assert.equal(r.body, "invalid jwt: signature is invalid\n");
+  for (const id of [stranger, refused]) assert.equal(await callRecord(id), null, `no record for ${id}`);
+  const all = await fetch(`${w.url}/api/v1/accounts/${ACCOUNT}/calls?to=${encodeURIComponent("+31610000001")}&limit=50`, { headers: { Authorization: `Bearer ${SECRETS.ADMIN_TOKEN}` } }).then((x) => x.json());
+  assert.equal(all.calls.length, 2, "only the two known callers' calls");
+  // Another account's token never reaches them.
+  assert.equal((await fetch(`${w.url}/api/v1/accounts/AC00000000000000000000000000000002/calls/${first}`, { headers: { Authorization: `Bearer ${SECRETS.ADMIN_TOKEN}` } })).status, 404);
   assert.ok(s.id);
 });
 

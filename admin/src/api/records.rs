@@ -1,4 +1,4 @@
-//! `GET …/calls[/{CallSid}]`, `GET …/debugger-events` and `GET …/alerts`:
+//! `GET …/calls[/{CallId}]`, `GET …/debugger-events` and `GET …/alerts`:
 //! the account's call records, Debugger events and alerts, from its
 //! `CallLog` object, newest first, a page at a time; `GET …/health` and
 //! `GET …/usage`: the figures counted from them.
@@ -12,7 +12,7 @@ use serde_json::Value;
 use switchboard_core::dates;
 use switchboard_core::records::status::CallStatus;
 use switchboard_core::records::trend::{self, TrendQuery};
-use switchboard_core::records::{HealthQuery, ListQuery, LogOp, UsageQuery};
+use switchboard_core::records::{CallId, HealthQuery, ListQuery, LogOp, UsageQuery};
 use switchboard_edge::clock;
 use switchboard_edge::objects::ask;
 
@@ -93,16 +93,13 @@ pub async fn calls(cx: &Ctx<'_>) -> Reply {
     answer(200, &found)
 }
 
-/// `GET …/calls/{CallSid}`.
+/// `GET …/calls/{CallId}`: a Twilio CallSid or a MessageBird callID.
 pub async fn call(cx: &Ctx<'_>) -> Reply {
-    let sid = cx.param(0);
-    let well_formed =
-        sid.starts_with("CA") && sid.len() <= 64 && sid.bytes().all(|b| b.is_ascii_alphanumeric());
-    if !well_formed {
+    let Some(id) = CallId::parse(cx.param(0)) else {
         return Err(ApiError::NotFound("no such call".into()));
-    }
+    };
     let op = LogOp::Get {
-        call_sid: sid.to_string(),
+        call_sid: id.as_str().to_string(),
     };
     match ask_log::<Option<CallDetail>>(cx, &op).await? {
         Some(found) => answer(200, &found),

@@ -587,7 +587,12 @@ fn path_param(name: &str) -> RefOr<Schema> {
         "To" | "From" | "Number" => Ref::from_schema_name("E164").into(),
         "Pool" => string(Some("^[A-Za-z0-9_-]{1,64}$")).into(),
         "SessionId" => string(Some("^KS[0-9a-f]{32}$")).into(),
-        "CallSid" => string(Some("^CA[0-9A-Za-z]{1,62}$")).into(),
+        "CallSid" => string(Some(CALL_SID)).into(),
+        // A call's record: Twilio's CallSid, or MessageBird's callID for a
+        // masked call through MessageBird (`switchboard_core::records::CallId`).
+        "CallId" => string(Some(&format!("{CALL_SID}|{MESSAGEBIRD_CALL_ID}")))
+            .examples([serde_json::json!("CA00000000000000000000000000000001")])
+            .into(),
         "TokenId" => string(Some("^[0-9a-f]{16}$")).into(),
         other => unreachable!("no schema for path parameter {other}"),
     }
@@ -620,6 +625,9 @@ fn reason(status: u16) -> &'static str {
 }
 
 /// Every error status an operation may answer.
+const CALL_SID: &str = "^CA[0-9A-Za-z]{1,62}$";
+const MESSAGEBIRD_CALL_ID: &str = "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$";
+
 const ERRORS: [u16; 10] = [400, 401, 403, 404, 405, 409, 413, 422, 502, 503];
 
 fn request_id_header() -> utoipa::openapi::Header {

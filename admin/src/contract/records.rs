@@ -58,7 +58,7 @@ pub struct CallEvent {
     pub at_ms: i64,
 }
 
-/// `GET …/calls/{CallSid}`: the record and its events in order.
+/// `GET …/calls/{CallId}`: the record and its events in order.
 #[derive(Debug, Serialize, Deserialize)]
 #[cfg_attr(not(target_arch = "wasm32"), derive(ToSchema))]
 pub struct CallDetail {

@@ -214,7 +214,7 @@ pub const ROUTES: &[Route] = &[
         E::CheckCode,
     ),
     r(Get, "/accounts/{AccountSid}/calls", E::ListCalls),
-    r(Get, "/accounts/{AccountSid}/calls/{CallSid}", E::GetCall),
+    r(Get, "/accounts/{AccountSid}/calls/{CallId}", E::GetCall),
     r(
         Get,
         "/accounts/{AccountSid}/debugger-events",

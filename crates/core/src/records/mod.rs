@@ -15,6 +15,34 @@ use crate::records::trend::TrendQuery;
 use crate::records::watch::PoolLevel;
 use serde::{Deserialize, Serialize};
 
+/// A call's id as its carrier gives it, which keys its record: Twilio's
+/// CallSid (`CA` and letters and digits: 32 hex digits from Twilio, and
+/// the API has always taken up to 62) or MessageBird's `callID` (a UUID,
+/// lower-case hex). Anything else names no call we could have recorded,
+/// so it is never looked up.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CallId(String);
+
+impl CallId {
+    pub fn parse(id: &str) -> Option<CallId> {
+        let b = id.as_bytes();
+        let twilio = (3..=64).contains(&b.len())
+            && b.starts_with(b"CA")
+            && b.iter().all(u8::is_ascii_alphanumeric);
+        // 8-4-4-4-12, as MessageBird writes it.
+        let uuid = b.len() == 36
+            && b.iter().enumerate().all(|(i, c)| match i {
+                8 | 13 | 18 | 23 => *c == b'-',
+                _ => c.is_ascii_digit() || (b'a'..=b'f').contains(c),
+            });
+        (twilio || uuid).then(|| CallId(id.to_string()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
 /// What we decided for an inbound call, written when we answer it: the
 /// record's first line, before any status arrives.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -114,9 +142,11 @@ pub fn cursor(at_ms: u64, id: &str) -> String {
     format!("{at_ms}.{id}")
 }
 
+/// A cursor's id is a call's (`CallId`'s characters: MessageBird's have
+/// dashes) or a Debugger event's Sid.
 pub fn parse_cursor(c: &str) -> Option<(u64, &str)> {
     let (at, id) = c.split_once('.')?;
-    let ok = !id.is_empty() && id.bytes().all(|b| b.is_ascii_alphanumeric());
+    let ok = !id.is_empty() && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
     Some((at.parse().ok()?, id)).filter(|_| ok)
 }
 
@@ -299,5 +329,29 @@ mod tests {
         assert_eq!(parse_cursor("12"), None);
         assert_eq!(parse_cursor("x.CA1"), None);
         assert_eq!(parse_cursor("12.CA1' OR 1=1"), None);
+        let bird = "f1aa71c0-8f2a-4fe8-b5ef-9a330454ef58";
+        assert_eq!(parse_cursor(&cursor(12, bird)), Some((12, bird)));
+    }
+
+    #[test]
+    fn a_call_id_is_a_twilio_call_sid_or_a_messagebird_uuid() {
+        for sid in ["CA0123456789abcdef0123456789abcdef", "CA404"] {
+            assert_eq!(CallId::parse(sid).unwrap().as_str(), sid);
+        }
+        let bird = "f1aa71c0-8f2a-4fe8-b5ef-9a330454ef58";
+        assert_eq!(CallId::parse(bird).unwrap().as_str(), bird);
+        for not in [
+            "",
+            "CA",
+            "CA0123456789abcdef0123456789abcdef-",
+            "SM0123456789abcdef0123456789abcdef",
+            "F1AA71C0-8F2A-4FE8-B5EF-9A330454EF58",
+            "f1aa71c0-8f2a-4fe8-b5ef-9a330454ef5",
+            "f1aa71c08f2a-4fe8-b5ef-9a330454ef58-",
+            "f1aa71c0-8f2a-4fe8-b5ef-9a330454ef58\n",
+            "c1",
+        ] {
+            assert_eq!(CallId::parse(not), None, "{not:?}");
+        }
     }
 }
