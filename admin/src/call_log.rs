@@ -27,6 +27,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use std::cell::Cell;
 use std::collections::{BTreeMap, BTreeSet};
+use switchboard_core::account::AccountSid;
 use switchboard_core::ledger::{Op, Reply};
 use switchboard_core::records::alerts::{new_error_codes, transitions, Alert, Watched};
 use switchboard_core::records::health::{evaluate, rank, Health, Sample, Thresholds};
@@ -151,6 +152,15 @@ impl DurableObject for CallLog {
             Ok(op) => op,
             Err(e) => return answer(400, &json!({ "error": e.to_string() })),
         };
+        if let LogOp::RunWatch { now_ms } = op {
+            let Ok(account) = AccountSid::parse(&account) else {
+                return answer(400, &json!({ "error": "the object has no account name" }));
+            };
+            return match crate::watch::account_run(self, &self.env, &account, now_ms).await {
+                Ok(done) => answer(200, &done),
+                Err(e) => answer(500, &json!({ "error": e })),
+            };
+        }
         let writes = matches!(
             op,
             LogOp::Decided(_) | LogOp::Status(_) | LogOp::Debugger(_)
@@ -308,7 +318,26 @@ impl CallLog {
                 now_ms,
             } => self.settled(&delivered, &failed, now_ms),
             LogOp::Alerts(q) => self.alerts(&q),
+            LogOp::RunWatch { .. } => Err(worker::Error::RustError(
+                "the watch's visit is run by fetch, not applied".into(),
+            )),
         }
+    }
+
+    /// One of the log's own steps, taken by the watch's visit running in
+    /// this object (`watch::account_run`): called, not asked.
+    pub fn run_step<T: DeserializeOwned>(&self, op: LogOp) -> std::result::Result<T, String> {
+        let reply = self.apply(op).map_err(|e| e.to_string())?;
+        serde_json::from_value(reply).map_err(|e| e.to_string())
+    }
+
+    /// What the watch keeps between runs in `meta`.
+    pub fn meta<T: DeserializeOwned>(&self, k: &str) -> std::result::Result<Option<T>, String> {
+        get_meta(&self.state.storage().sql(), k).map_err(|e| e.to_string())
+    }
+
+    pub fn set_meta<T: Serialize>(&self, k: &str, v: &T) -> std::result::Result<(), String> {
+        set_meta(&self.state.storage().sql(), k, v).map_err(|e| e.to_string())
     }
 
     /// Puts the account in the deployment's registry, once in the object's

@@ -1,5 +1,6 @@
 //! The scheduled watch (Cron Trigger, `admin/wrangler.toml`): for every
-//! account with a call log (the registry's Ledger lists them) it
+//! account with a call log (the registry's Ledger lists them) it visits the
+//! account's `CallLog` object, which, in that one request,
 //! - asks each masking pool how many numbers are idle,
 //! - has the call log prune what is past retention, judge health, note new
 //!   Debugger error codes and pool levels, and keep the alerts that raises
@@ -7,22 +8,31 @@
 //!   once when it clears),
 //! - delivers the alerts not yet delivered, to the account's webhook and/or
 //!   by SMS, and marks them delivered only when every channel took them,
-//! - sends the voicemail notices still pending.
+//! - sends the voicemail notices still pending, [`RETRIES_PER_RUN`] at a
+//!   time, going round the list from run to run.
 //!
-//! One account's failure is logged and does not stop the others; what was
-//! not delivered stays due for the next run.
+//! Each visit runs in the account's own object, so it is its own
+//! invocation with its own limits (1,000 KV operations, a cap on
+//! subrequests): run in one invocation for every account, as it was, the
+//! visits shared one budget, and an account with hundreds of failing
+//! notices or thousands of pools spent it, every run, before the accounts
+//! listed after it were reached. One account's failure is logged and does
+//! not stop the others; what was not delivered stays due for the next run.
 
 use crate::allocator::{ask_pool, PoolOp};
 use crate::api::monitoring;
-use crate::call_log::{BINDING as CALL_LOG, REGISTRY_PREFIX};
-use serde::Deserialize;
+use crate::call_log::{CallLog, BINDING as CALL_LOG, REGISTRY_PREFIX};
+use futures_util::stream::{self, StreamExt};
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use switchboard_core::account::AccountSid;
 use switchboard_core::config::Notify;
 use switchboard_core::ledger::{Op, Reply};
 use switchboard_core::phone::E164;
 use switchboard_core::records::alerts::Alert;
-use switchboard_core::records::watch::{sms_text, PoolLevel, WatchSettings};
+use switchboard_core::records::watch::{
+    retry_turn, sms_text, PoolLevel, WatchSettings, RETRIES_PER_RUN,
+};
 use switchboard_core::records::{LogOp, WatchRun};
 use switchboard_core::voicemail::Message;
 use switchboard_edge::ledger::{ask_ledger, scope};
@@ -40,39 +50,59 @@ pub fn pool_key(account: &AccountSid, pool: &str) -> String {
     format!("pool:{account}:{pool}")
 }
 
-/// What one account's run did, for the run's log line.
-#[derive(Default)]
-struct Done {
+/// What one account's visit did, for the run's log line.
+#[derive(Default, Serialize, Deserialize)]
+pub struct Done {
     raised: u64,
     delivered: u64,
     undelivered: u64,
     voicemails_retried: u64,
+    /// Waiting voicemails left for later runs (past [`RETRIES_PER_RUN`]).
+    voicemails_deferred: u64,
     pruned: u64,
+}
+
+/// Accounts visited at once. Each visit waits mostly on its object's own
+/// requests; a few at a time keeps a run of many accounts short without
+/// holding many connections open.
+const VISITS_AT_ONCE: usize = 6;
+
+/// Visits one account: its `CallLog` object runs [`account_run`].
+async fn visit(env: &Env, account: &AccountSid, now_ms: u64) -> Result<Done, String> {
+    let op = LogOp::RunWatch { now_ms };
+    match ask::<_, Done>(env, CALL_LOG, account.as_str(), &op).await? {
+        (_, Ok(done)) => Ok(done),
+        (status, Err(e)) => Err(format!("call log answered {status}: {e}")),
+    }
 }
 
 pub async fn run(env: &Env, now_ms: u64) {
     let mut log = Event::new("watch");
     let result = async {
-        let kv = env.kv(KV_BINDING).map_err(|e| e.to_string())?;
-        let listed = Op::Keys {
+        let registry = Op::Keys {
             prefix: REGISTRY_PREFIX.into(),
         };
-        let accounts = match ask_ledger(env, &scope::registry(), &listed).await? {
+        let accounts = match ask_ledger(env, &scope::registry(), &registry).await? {
             Reply::Keys { keys } => keys,
             other => return Err(format!("registry: {other:?}")),
         };
+        let listed: Vec<AccountSid> = accounts
+            .iter()
+            .filter_map(|key| AccountSid::parse(&key[REGISTRY_PREFIX.len()..]).ok())
+            .collect();
+        let mut visits = stream::iter(&listed)
+            .map(|account| async move { (account, visit(env, account, now_ms).await) })
+            .buffer_unordered(VISITS_AT_ONCE);
         let mut total = Done::default();
         let mut failed = 0;
-        for key in &accounts {
-            let Ok(account) = AccountSid::parse(&key[REGISTRY_PREFIX.len()..]) else {
-                continue;
-            };
-            match account_run(env, &kv, &account, now_ms).await {
+        while let Some((account, visited)) = visits.next().await {
+            match visited {
                 Ok(done) => {
                     total.raised += done.raised;
                     total.delivered += done.delivered;
                     total.undelivered += done.undelivered;
                     total.voicemails_retried += done.voicemails_retried;
+                    total.voicemails_deferred += done.voicemails_deferred;
                     total.pruned += done.pruned;
                 }
                 Err(e) => {
@@ -83,7 +113,7 @@ pub async fn run(env: &Env, now_ms: u64) {
                 }
             }
         }
-        Ok::<_, String>((accounts.len(), failed, total))
+        Ok::<_, String>((listed.len(), failed, total))
     }
     .await;
     match result {
@@ -94,6 +124,7 @@ pub async fn run(env: &Env, now_ms: u64) {
             .set("alerts_delivered", done.delivered)
             .set("alerts_undelivered", done.undelivered)
             .set("voicemails_retried", done.voicemails_retried)
+            .set("voicemails_deferred", done.voicemails_deferred)
             .set("records_pruned", done.pruned),
         Err(e) => log.set("error", e),
     };
@@ -118,12 +149,17 @@ struct Pruned {
     calls: u64,
 }
 
-async fn account_run(
+/// One account's visit, run by its `CallLog` object (`log`) when the watch
+/// asks it to: the log's own steps are called directly, the rest is asked
+/// of the other objects and services.
+pub async fn account_run(
+    log: &CallLog,
     env: &Env,
-    kv: &KvStore,
     account: &AccountSid,
     now_ms: u64,
 ) -> Result<Done, String> {
+    let kv = env.kv(KV_BINDING).map_err(|e| e.to_string())?;
+    let kv = &kv;
     let settings: WatchSettings = store::get_json(kv, &monitoring::key(account))
         .await
         .map_err(|e| e.to_string())?
@@ -135,10 +171,7 @@ async fn account_run(
         retention_ms: settings.retention_ms(),
         pools,
     });
-    let watched: Watched = match ask::<_, Watched>(env, CALL_LOG, account.as_str(), &op).await? {
-        (_, Ok(w)) => w,
-        (status, Err(e)) => return Err(format!("call log answered {status}: {e}")),
-    };
+    let watched: Watched = log.run_step(op)?;
     let mut done = Done {
         raised: watched.raised,
         pruned: watched.pruned.calls,
@@ -166,11 +199,10 @@ async fn account_run(
             failed,
             now_ms,
         };
-        if let (status, Err(e)) = ask::<_, Value>(env, CALL_LOG, account.as_str(), &op).await? {
-            return Err(format!("call log answered {status}: {e}"));
-        }
+        log.run_step::<Value>(op)?;
     }
-    done.voicemails_retried = retry_voicemails(env, kv, account).await?;
+    (done.voicemails_retried, done.voicemails_deferred) =
+        retry_voicemails(log, env, kv, account).await?;
     Ok(done)
 }
 
@@ -255,47 +287,94 @@ fn unsent(sent: Sent) -> Option<String> {
     }
 }
 
+/// Where the last run's turn through the waiting voicemails stopped, in
+/// the account's `CallLog` (`meta`).
+const RETRY_OFFSET: &str = "voicemail_retry_offset";
+
 /// Voicemails whose notices are still pending (their key's metadata says
 /// so): sent again, through the same once-per-channel ledger the calls
 /// worker uses, so a notice never goes twice. A message stored before the
 /// voicemail list had its own keys (no `listed` in its metadata) is
-/// written again once, which puts it in the list.
-async fn retry_voicemails(env: &Env, kv: &KvStore, account: &AccountSid) -> Result<u64, String> {
+/// written again once, which puts it in the list. At most
+/// [`RETRIES_PER_RUN`] of them a run, in turn (`retry_turn`). Answers how
+/// many were retried and how many wait for a later run.
+async fn retry_voicemails(
+    log: &CallLog,
+    env: &Env,
+    kv: &KvStore,
+    account: &AccountSid,
+) -> Result<(u64, u64), String> {
     let keys = store::list::<VoicemailMeta>(kv, &store::voicemails_prefix(account))
         .await
         .map_err(|e| e.to_string())?;
+    let waiting: Vec<(String, bool, bool)> = keys
+        .into_iter()
+        .map(|(key, meta)| {
+            let pending = meta.is_some_and(|m| m.pending > 0);
+            let unlisted = meta.is_none_or(|m| !m.listed);
+            (key, pending, unlisted)
+        })
+        .filter(|(_, pending, unlisted)| *pending || *unlisted)
+        .collect();
+    let offset: usize = log.meta(RETRY_OFFSET)?.unwrap_or(0);
+    let (turn, next) = retry_turn(waiting.len(), offset, RETRIES_PER_RUN);
+    // Kept before the turn: a message that fails the same way every time
+    // must not hold the turn at itself.
+    log.set_meta(RETRY_OFFSET, &next)?;
+    let deferred = (waiting.len() - turn.len()) as u64;
     let mut retried = 0;
-    for (key, meta) in keys {
-        let pending = meta.is_some_and(|m| m.pending > 0);
-        let unlisted = meta.is_none_or(|m| !m.listed);
-        if !pending && !unlisted {
-            continue;
-        }
-        let Some(mut message) = store::get_json::<Message>(kv, &key)
-            .await
-            .map_err(|e| e.to_string())?
-        else {
-            continue;
-        };
-        let mut changed = unlisted;
-        if pending {
-            let line = match E164::parse(&message.to) {
-                Ok(to) => store::line(kv, account, &to, Fresh::Kv)
-                    .await
-                    .map_err(|e| e.to_string())?,
-                Err(_) => None,
-            };
-            if let Some(line) = line {
-                notify::deliver(env, account, &mut message, &line.voicemail.notify).await;
-                retried += 1;
-                changed = true;
+    for i in turn {
+        let (key, pending, unlisted) = &waiting[i];
+        match retry_one(env, kv, account, key, *pending, *unlisted).await {
+            Ok(sent_again) => retried += u64::from(sent_again),
+            Err(e) => {
+                let mut line = Event::new("watch");
+                line.set("account", account.as_str())
+                    .set("voicemail", store::loggable(key))
+                    .set("error", e);
+                line.emit();
             }
         }
-        if changed {
-            store::put_voicemail(kv, &key, &message)
+    }
+    Ok((retried, deferred))
+}
+
+/// One waiting voicemail: its notices sent again (when its line still
+/// says where), and the message written back, listed. Answers whether the
+/// notices were tried.
+async fn retry_one(
+    env: &Env,
+    kv: &KvStore,
+    account: &AccountSid,
+    key: &str,
+    pending: bool,
+    unlisted: bool,
+) -> Result<bool, String> {
+    let Some(mut message) = store::get_json::<Message>(kv, key)
+        .await
+        .map_err(|e| e.to_string())?
+    else {
+        return Ok(false);
+    };
+    let mut changed = unlisted;
+    let mut tried = false;
+    if pending {
+        let line = match E164::parse(&message.to) {
+            Ok(to) => store::line(kv, account, &to, Fresh::Kv)
                 .await
-                .map_err(|e| e.to_string())?;
+                .map_err(|e| e.to_string())?,
+            Err(_) => None,
+        };
+        if let Some(line) = line {
+            notify::deliver(env, account, &mut message, &line.voicemail.notify).await;
+            changed = true;
+            tried = true;
         }
     }
-    Ok(retried)
+    if changed {
+        store::put_voicemail(kv, key, &message)
+            .await
+            .map_err(|e| e.to_string())?;
+    }
+    Ok(tried)
 }

@@ -389,6 +389,50 @@ test("the watch: new debugger codes once, a pool running low once, voicemail not
   } finally { await w.stop(); await recorder.stop(); }
 });
 
+test("the watch visits each account on its own: a tenant with many failing notices retries 20 a run, in turn, and another tenant's notice still goes", async () => {
+  const recorder = await startRecorder();
+  const w = await startWorker({ vars: { TWILIO_API_BASE: recorder.url } });
+  const api = client(w);
+  const T2 = SECRETS.TWILIO_AUTH_TOKEN_AC00000000000000000000000000000002;
+  try {
+    // A1's notices go to a receiver that always fails; A2's to one that works.
+    const lineA = "+14155550181", lineB = "+14155550182";
+    await api("PUT", `/lines/${lineA}`, { owner: { targets: [{ number: "+14155550100" }] }, voicemail: { notify: { webhook_url: `${recorder.url}/hook-a` } } });
+    await api("PUT", `/lines/${lineB}`, { owner: { targets: [{ number: "+14155550100" }] }, voicemail: { notify: { webhook_url: `${recorder.url}/hook-b` } } }, { account: A2 });
+    recorder.failWith(500);
+    const left = [];
+    for (let i = 0; i < 30; i++) {
+      const sid = callSid();
+      left.push(sid);
+      const r = await post(w.url, "/voice/voicemail", callParams({ CallSid: sid, From: "+12125550800", To: lineA, RecordingUrl: "https://api.twilio.com/r/RE1", RecordingSid: "RE1", RecordingDuration: "5" }), { token: T1 });
+      assert.equal(r.status, 200);
+    }
+    const theirs = callSid();
+    await post(w.url, "/voice/voicemail", callParams({ AccountSid: A2, CallSid: theirs, From: "+12125550801", To: lineB, RecordingUrl: "https://api.twilio.com/r/RE2", RecordingSid: "RE2", RecordingDuration: "5" }), { token: T2 });
+    assert.deepEqual(JSON.parse(await w.kv.get(`vm:${A2}:${theirs}`)).pending, ["webhook"]);
+    for (const a of [A1, A2]) await w.ledger("registry", { op: "claim", key: `calllog:${a}`, holder: "registered", until_ms: null });
+    recorder.failWith(500, "/hook-a");
+    recorder.requests.length = 0;
+    const tried = (path) => recorder.requests.filter((q) => q.url === path).map((q) => JSON.parse(q.body).call_sid);
+
+    await w.scheduled();
+    const first = tried("/hook-a");
+    assert.equal(first.length, 20, "20 of A1's 30 notices this run");
+    assert.equal(new Set(first).size, 20);
+    assert.deepEqual(tried("/hook-b"), [theirs], "A2's notice went out all the same");
+    assert.deepEqual(JSON.parse(await w.kv.get(`vm:${A2}:${theirs}`)).pending ?? [], []);
+    assert.ok(w.logs.some((l) => l.includes('"voicemails_deferred":10')), "the run's line counts what waits");
+
+    // The next run goes on from there: every message has come up.
+    await w.scheduled();
+    const both = tried("/hook-a");
+    assert.equal(both.length, 40);
+    assert.deepEqual([...new Set(both)].sort(), [...left].sort());
+    assert.deepEqual(tried("/hook-b"), [theirs], "sent once");
+    for (const sid of left) assert.deepEqual(JSON.parse(await w.kv.get(`vm:${A1}:${sid}`)).pending, ["webhook"], "still waiting, nothing lost");
+  } finally { await w.stop(); await recorder.stop(); }
+});
+
 test("monitoring settings are checked whole, and an alert SMS passes the toll-fraud guard", async () => {
   const w = await startWorker();
   const api = client(w);

@@ -236,6 +236,13 @@ pub enum LogOp {
     },
     /// The alerts raised, newest first.
     Alerts(ListQuery),
+    /// The scheduled watch's visit to this account, run inside the
+    /// account's own object: each account's visit is its own invocation,
+    /// with its own limits, so one account's pools, alerts and waiting
+    /// voicemail notices never spend another's share of a run.
+    RunWatch {
+        now_ms: u64,
+    },
 }
 
 #[cfg(test)]

@@ -182,6 +182,29 @@ fn scope_name(scope: &str) -> String {
     }
 }
 
+/// How many stored voicemails one run of the watch retries (or lists) for
+/// one account. Each costs some five KV operations and requests (the
+/// message, its line, the notice's ledger, the send, the message again),
+/// and one account's visit is one invocation with a fixed budget of those
+/// (1,000 KV operations on Workers): an account whose notices all fail, with
+/// hundreds of messages waiting, must not spend it all on every run.
+pub const RETRIES_PER_RUN: usize = 20;
+
+/// Which of an account's `waiting` voicemails (in the order the store
+/// lists them) this run takes, at most `per_run`, starting where the last
+/// run stopped (`offset`, as the last run returned it), and where the next
+/// one starts. Runs go round the list in turn, so a message behind others
+/// that always fail still comes up: every message within
+/// `ceil(waiting / per_run)` runs, while the list holds still.
+pub fn retry_turn(waiting: usize, offset: usize, per_run: usize) -> (Vec<usize>, usize) {
+    if waiting <= per_run {
+        return ((0..waiting).collect(), 0);
+    }
+    let start = offset % waiting;
+    let taken = (0..per_run).map(|i| (start + i) % waiting).collect();
+    (taken, (start + per_run) % waiting)
+}
+
 #[cfg(test)]
 mod tests {
     // The same tests run compiled to wasm, under Node (scripts/test.sh).
@@ -286,5 +309,34 @@ mod tests {
             sms_text(&cleared),
             "Switchboard: Your account's traffic is back within Twilio's lines (7d)."
         );
+    }
+
+    #[test]
+    fn a_run_retries_at_most_its_share_and_the_next_run_goes_on_from_there() {
+        // Few enough: all of them, every run.
+        assert_eq!(retry_turn(3, 7, 20), (vec![0, 1, 2], 0));
+        assert_eq!(retry_turn(0, 0, 20), (vec![], 0));
+        // 50 waiting, 20 a run: 0-19, 20-39, then 40-49 and round to 0-9.
+        let (first, next) = retry_turn(50, 0, 20);
+        assert_eq!(first, (0..20).collect::<Vec<_>>());
+        let (second, next) = retry_turn(50, next, 20);
+        assert_eq!(second, (20..40).collect::<Vec<_>>());
+        let (third, next) = retry_turn(50, next, 20);
+        assert_eq!(third, (40..50).chain(0..10).collect::<Vec<_>>());
+        assert_eq!(next, 10);
+        // The list shrank since the last run: the offset wraps into it.
+        assert_eq!(retry_turn(25, 40, 20).0[0], 15);
+        // Whatever the offset, each message comes up within ceil(n/k) runs.
+        for offset in [0, 1, 13, 49, 1000] {
+            let mut seen = std::collections::BTreeSet::new();
+            let mut at = offset;
+            for _ in 0..3 {
+                let (taken, next) = retry_turn(50, at, 20);
+                assert_eq!(taken.len(), 20);
+                seen.extend(taken);
+                at = next;
+            }
+            assert_eq!(seen.len(), 50, "from offset {offset}");
+        }
     }
 }
