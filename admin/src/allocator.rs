@@ -87,6 +87,9 @@ pub enum PoolOp {
         b: Option<E164>,
         market: Option<String>,
     },
+    /// Forgets the pool, once nothing in it works any more
+    /// (`Pool::deletable`): its settings and its closed sessions go with it.
+    Delete,
 }
 
 impl PoolOp {
@@ -180,7 +183,9 @@ impl DurableObject for PoolAllocator {
             Err(e) => return answer(400, &json!({ "error": format!("not a pool request: {e}") })),
         };
         let storage = self.state.storage();
-        let mut stored: Stored = storage.get("pool").await?.unwrap_or_default();
+        let found: Option<Stored> = storage.get("pool").await?;
+        let existed = found.is_some();
+        let mut stored = found.unwrap_or_default();
         stored.account = request.account.to_string();
         stored.name = request.pool;
         let before: Vec<E164> = stored
@@ -191,10 +196,17 @@ impl DurableObject for PoolAllocator {
             .collect();
         stored.pool.prune(now);
         let writes = request.op.writes();
+        let deleting = matches!(request.op, PoolOp::Delete);
         let (reply, touched) = match handle(&mut stored, request.op, now) {
             Ok((status, value, touched)) => (PoolReply::Ok((status, value)), touched),
             Err(refusal) => return answer(200, &PoolReply::Err(refusal)),
         };
+        if deleting {
+            // Nothing is left to index or release: `deletable` said so.
+            storage.delete_alarm().await?;
+            storage.delete_all().await?;
+            return answer(200, &PoolReply::Ok((200, json!({ "deleted": existed }))));
+        }
         let numbers_left = stored.pool.numbers.len() != before.len();
         if touched.is_empty() && !writes && !numbers_left {
             return answer(200, &reply);
@@ -409,6 +421,10 @@ fn handle(stored: &mut Stored, op: PoolOp, now: u64) -> Handled {
             let pair = a.as_ref().zip(b.as_ref());
             let report = stored.pool.report(now, pair, market.as_deref());
             Ok((200, json!(report), vec![]))
+        }
+        PoolOp::Delete => {
+            stored.pool.deletable(now)?;
+            Ok((200, json!({ "deleted": true }), vec![]))
         }
     }
 }

@@ -20,7 +20,6 @@
 //! not stop the others; what was not delivered stays due for the next run.
 
 use crate::allocator::{ask_pool, PoolOp};
-use crate::api::monitoring;
 use crate::call_log::{CallLog, BINDING as CALL_LOG, REGISTRY_PREFIX};
 use futures_util::stream::{self, StreamExt};
 use serde::{Deserialize, Serialize};
@@ -43,12 +42,6 @@ use switchboard_edge::store::{self, Fresh, VoicemailMeta};
 use switchboard_edge::KV_BINDING;
 use worker::kv::KvStore;
 use worker::Env;
-
-/// The registry of pools the watch asks: `pool:<AccountSid>:<pool>`, written
-/// by the API when a pool gets settings or a number.
-pub fn pool_key(account: &AccountSid, pool: &str) -> String {
-    format!("pool:{account}:{pool}")
-}
 
 /// What one account's visit did, for the run's log line.
 #[derive(Default, Serialize, Deserialize)]
@@ -160,7 +153,7 @@ pub async fn account_run(
 ) -> Result<Done, String> {
     let kv = env.kv(KV_BINDING).map_err(|e| e.to_string())?;
     let kv = &kv;
-    let settings: WatchSettings = store::get_json(kv, &monitoring::key(account))
+    let settings: WatchSettings = store::get_json(kv, &store::watch_key(account))
         .await
         .map_err(|e| e.to_string())?
         .unwrap_or_default();
@@ -212,7 +205,7 @@ async fn pool_levels(
     kv: &KvStore,
     account: &AccountSid,
 ) -> Result<Vec<PoolLevel>, String> {
-    let prefix = pool_key(account, "");
+    let prefix = store::pool_key(account, "");
     let keys = store::list::<Value>(kv, &prefix)
         .await
         .map_err(|e| e.to_string())?;

@@ -178,6 +178,38 @@ test("many sessions created at the same moment never break the rule", async () =
   }
 });
 
+test("a pool is deleted only once it is empty; then it is gone from the list and the watch's registry", async () => {
+  await pool("gone", [["+14155550391"]], { grace_secs: 0 });
+  const s = (await api("POST", "/gone/sessions", { a: ADA, b: BOB })).body.session;
+  const del = () => api("DELETE", "/gone");
+  const listed = async () => (await api("GET", "?limit=500")).body.pools.map((p) => p.name);
+  assert.deepEqual(await del(), { status: 409, body: {
+    error: "The pool still has 1 number(s) and 1 live or in-grace session(s): end the sessions and remove the numbers first.",
+    code: "pool_not_empty", numbers: 1, sessions: 1,
+  } });
+  assert.ok((await listed()).includes("gone"), "refused: still listed");
+  assert.equal(await w.kv.get(`pool:${ACCOUNT}:gone`), "", "and still in the registry");
+  assert.equal(await voice(ADA, "+14155550391"), `<Response><Dial callerId="+14155550391" timeout="30"><Number ${leg("masked_bridge", s.id)}>${BOB}</Number></Dial></Response>`, "and still bridges");
+  assert.equal((await api("POST", `/gone/sessions/${s.id}/end`, {})).status, 200);
+  let r = await del();
+  assert.equal(r.status, 409);
+  assert.deepEqual([r.body.numbers, r.body.sessions], [1, 0]);
+  assert.equal((await api("DELETE", `/gone/numbers/${encodeURIComponent("+14155550391")}`)).status, 200);
+  assert.deepEqual(await del(), { status: 200, body: { deleted: true } });
+  assert.ok(!(await listed()).includes("gone"));
+  assert.equal(await w.kv.get(`pool:${ACCOUNT}:gone`), null);
+  // Its number is free for another pool; deleting again finds nothing.
+  assert.equal((await api("PUT", `/other/numbers/${encodeURIComponent("+14155550391")}`, {})).status, 200);
+  assert.deepEqual(await del(), { status: 200, body: { deleted: false } });
+  assert.equal((await api("GET", "/gone/numbers")).body.numbers.length, 0);
+  // A pool's name is its account's: another account deleting "other" deletes
+  // its own (nothing), not this one.
+  const theirs = await fetch(`${w.url}/api/v1/accounts/AC00000000000000000000000000000002/pools/other`, { method: "DELETE", headers: { Authorization: `Bearer ${SECRETS.ADMIN_TOKEN}` } });
+  assert.deepEqual([theirs.status, await theirs.json()], [200, { deleted: false }]);
+  assert.ok((await listed()).includes("other"));
+  assert.equal((await api("GET", "/other/numbers")).body.numbers.length, 1);
+});
+
 // A call's record, once the worker has written it after answering.
 async function callRecord(id, { account = ACCOUNT } = {}) {
   for (let i = 0; i < 50; i++) {

@@ -106,6 +106,7 @@ impl ApiError {
             ApiError::Pool(PoolError::Exhausted(_)) => "pool_exhausted",
             ApiError::Pool(PoolError::NotInPool(_)) => "not_in_pool",
             ApiError::Pool(PoolError::AlreadyInPool(_)) => "already_in_pool",
+            ApiError::Pool(PoolError::NotEmpty { .. }) => "pool_not_empty",
             ApiError::Conflict(_) => "conflict",
             ApiError::TooLarge(_) => "too_large",
             ApiError::Upstream(_) => "upstream",
@@ -176,6 +177,10 @@ impl ApiError {
                 if let Ok(Value::Object(fields)) = serde_json::to_value(x) {
                     out.extend(fields);
                 }
+            }
+            ApiError::Pool(PoolError::NotEmpty { numbers, sessions }) => {
+                out.insert("numbers".into(), json!(numbers));
+                out.insert("sessions".into(), json!(sessions));
             }
             _ => {}
         }

@@ -7,7 +7,7 @@
 use super::{Answered, ApiError, Ctx, Reply};
 use sha2::{Digest, Sha256};
 use switchboard_core::idempotency::{KeyOp, KeyReply};
-use switchboard_edge::ledger::BINDING;
+use switchboard_edge::ledger::{scope, BINDING};
 use switchboard_edge::objects::ask;
 
 pub const HEADER: &str = "Idempotency-Key";
@@ -75,7 +75,7 @@ async fn begin(cx: &Ctx<'_>, body: &str) -> Result<Begun, ApiError> {
     };
     let path = cx.req.path();
     // Same key, same account and path: one scope, one object.
-    let scope = format!("idem:{}:{path}:{key}", cx.account);
+    let scope = scope::idempotency(cx.account, &path, &key);
     // The body as JSON with its keys in order, so spacing and key order
     // do not make a repeat look like another request.
     let canonical = serde_json::from_str::<serde_json::Value>(body)

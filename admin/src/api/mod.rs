@@ -268,6 +268,7 @@ async fn dispatch(endpoint: Endpoint, cx: &mut Ctx<'_>) -> std::result::Result<A
         E::GetMonitoring => monitoring::get(cx).await,
         E::PutMonitoring => monitoring::put(cx).await,
         E::ListPools => pools::list(cx).await,
+        E::DeletePool => pools::delete(cx).await,
         E::CreateSession => return pools::create_session(cx).await,
         E::ListSessions => pools::list_sessions(cx).await,
         E::GetSession => pools::get_session(cx).await,

@@ -9,15 +9,13 @@ use switchboard_core::records::watch::WatchSettings;
 use switchboard_edge::store;
 use worker::kv::KvStore;
 
-pub fn key(account: &AccountSid) -> String {
-    format!("watch:{account}")
-}
-
 /// The account's settings, the defaults when it set none.
 pub async fn settings(kv: &KvStore, account: &AccountSid) -> Result<WatchSettings, ApiError> {
-    Ok(store::get_json::<WatchSettings>(kv, &key(account))
-        .await?
-        .unwrap_or_default())
+    Ok(
+        store::get_json::<WatchSettings>(kv, &store::watch_key(account))
+            .await?
+            .unwrap_or_default(),
+    )
 }
 
 /// `GET …/monitoring`.
@@ -39,6 +37,6 @@ pub async fn put(cx: &mut Ctx<'_>) -> Reply {
         )
         .await?;
     }
-    store::put_json(cx.kv, &key(cx.account), &s).await?;
+    store::put_json(cx.kv, &store::watch_key(cx.account), &s).await?;
     answer(200, &s)
 }

@@ -23,7 +23,7 @@ use switchboard_core::masking::{NewSession, Session};
 use switchboard_core::phone::E164;
 use switchboard_edge::ledger::{ask_ledger, scope};
 use switchboard_edge::outbound::config;
-use switchboard_edge::store::Fresh;
+use switchboard_edge::store::{self, Fresh};
 use switchboard_edge::{clock, rest, settings};
 use worker::Env;
 
@@ -84,6 +84,22 @@ pub async fn end_session(cx: &mut Ctx<'_>) -> Reply {
     let id = session_id(cx.param(1))?.to_string();
     json_body::<NoFields>(cx.req).await?;
     op(cx, PoolOp::EndSession { id }).await
+}
+
+/// `DELETE …/pools/{Pool}`: a pool with nothing left in it (`409
+/// pool_not_empty` otherwise) is forgotten, and leaves the registry the
+/// listing and the watch read. The registry key goes first and comes back
+/// if the allocator says no: a number added meanwhile registers the pool
+/// again after the allocator took it, so whichever way the two interleave,
+/// a pool with something in it stays registered.
+pub async fn delete(cx: &Ctx<'_>) -> Reply {
+    let name = pool(cx)?.to_string();
+    cx.kv.delete(&store::pool_key(cx.account, &name)).await?;
+    let deleted = pool_op(cx.env, cx.account, &name, PoolOp::Delete).await;
+    if deleted.is_err() {
+        register(cx, &name).await?;
+    }
+    deleted
 }
 
 /// `PUT …/numbers/{Number}`.
@@ -168,7 +184,7 @@ pub async fn report(cx: &Ctx<'_>) -> Reply {
 /// watch finds them.
 pub async fn list(cx: &Ctx<'_>) -> Reply {
     let (page, key, list) = paging::page(cx, "pools")?;
-    let prefix = crate::watch::pool_key(cx.account, "");
+    let prefix = store::pool_key(cx.account, "");
     let found = paging::kv_page::<Value>(cx, &prefix, &page).await?;
     let pools = found
         .keys
@@ -370,7 +386,7 @@ async fn text_parties(
 /// change, so a refused request registers nothing.
 async fn register(cx: &Ctx<'_>, pool: &str) -> Result<(), ApiError> {
     cx.kv
-        .put(&crate::watch::pool_key(cx.account, pool), "")?
+        .put(&store::pool_key(cx.account, pool), "")?
         .execute()
         .await?;
     Ok(())

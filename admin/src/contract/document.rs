@@ -563,6 +563,14 @@ fn spec(e: Endpoint) -> Spec {
             paging(),
             &[],
         ),
+        DeletePool => s(
+            "Delete a pool with no numbers and no live or in-grace sessions",
+            "masking",
+            None,
+            (200, json::<Deleted>()),
+            none(),
+            &[409],
+        ),
         PoolReport => s(
             "The pool's load, and what a pair could get",
             "masking",

@@ -75,6 +75,7 @@ pub enum Endpoint {
     GetMonitoring,
     PutMonitoring,
     ListPools,
+    DeletePool,
     CreateSession,
     ListSessions,
     GetSession,
@@ -227,6 +228,7 @@ pub const ROUTES: &[Route] = &[
     r(Get, "/accounts/{AccountSid}/monitoring", E::GetMonitoring),
     r(Put, "/accounts/{AccountSid}/monitoring", E::PutMonitoring),
     r(Get, "/accounts/{AccountSid}/pools", E::ListPools),
+    r(Delete, "/accounts/{AccountSid}/pools/{Pool}", E::DeletePool),
     r(
         Post,
         "/accounts/{AccountSid}/pools/{Pool}/sessions",

@@ -61,6 +61,11 @@ pub mod scope {
     pub fn alert(account: &AccountSid, id: u64) -> String {
         format!("alert:{account}:{id}")
     }
+    /// An idempotent POST: the same key on the same account and path is
+    /// one request.
+    pub fn idempotency(account: &AccountSid, path: &str, key: &str) -> String {
+        format!("idem:{account}:{path}:{key}")
+    }
     /// The deployment's registries: which accounts have a call log
     /// (`calllog:<AccountSid>`, held for good), for the scheduled watch.
     pub fn registry() -> String {

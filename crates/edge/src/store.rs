@@ -130,6 +130,19 @@ pub fn proxy_key(proxy: &E164, party: &E164) -> String {
     format!("proxy:{proxy}:{party}")
 }
 
+/// The registry of an account's masking pools (an empty value), written
+/// when a pool gets settings or a number and removed when it is deleted:
+/// what `GET …/pools` lists and the scheduled watch asks. `pool = ""` is
+/// the account's prefix.
+pub fn pool_key(account: &AccountSid, pool: &str) -> String {
+    format!("pool:{account}:{pool}")
+}
+
+/// The account's watch settings (`PUT …/monitoring`).
+pub fn watch_key(account: &AccountSid) -> String {
+    format!("watch:{account}")
+}
+
 /// A key as it may appear in a log line or an error: phone numbers in it
 /// masked to their last four digits, like everywhere else in the logs.
 pub fn loggable(key: &str) -> String {

@@ -145,6 +145,12 @@ pub enum PoolError {
     Exhausted(Exhausted),
     NotInPool(E164),
     AlreadyInPool(E164),
+    /// A pool is deleted only once nothing in it still works: a number may
+    /// be on a caller's phone, a session in grace still bridges.
+    NotEmpty {
+        numbers: usize,
+        sessions: usize,
+    },
 }
 
 impl fmt::Display for PoolError {
@@ -157,6 +163,10 @@ impl fmt::Display for PoolError {
             Exhausted(e) => e.fmt(f),
             NotInPool(n) => write!(f, "{} is not in this pool.", n.as_str()),
             AlreadyInPool(n) => write!(f, "{} is already in this pool.", n.as_str()),
+            NotEmpty { numbers, sessions } => write!(
+                f,
+                "The pool still has {numbers} number(s) and {sessions} live or in-grace session(s): end the sessions and remove the numbers first."
+            ),
         }
     }
 }
@@ -289,6 +299,22 @@ impl Pool {
         self.sessions.retain(open);
         let used = |n: &E164| self.sessions.iter().any(|s| s.proxy == *n);
         self.numbers.retain(|n| !n.draining || used(&n.number));
+    }
+
+    /// Whether the pool may be deleted: no number left (a draining one
+    /// counts until its last session is over) and no live or in-grace
+    /// session, once [`Pool::prune`] has dropped the closed ones.
+    pub fn deletable(&self, now_ms: u64) -> Result<(), PoolError> {
+        let grace = self.grace_ms();
+        let sessions = self
+            .sessions
+            .iter()
+            .filter(|s| s.state(now_ms, grace) != State::Closed)
+            .count();
+        match (self.numbers.len(), sessions) {
+            (0, 0) => Ok(()),
+            (numbers, sessions) => Err(PoolError::NotEmpty { numbers, sessions }),
+        }
     }
 
     pub fn live(&self, now_ms: u64) -> Vec<&Session> {

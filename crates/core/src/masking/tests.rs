@@ -354,3 +354,45 @@ fn serde_round_trip_of_a_pool() {
     assert_eq!(serde_json::from_str::<Pool>("{}").unwrap(), Pool::default());
     assert_eq!(serde_json::to_string(&State::Grace).unwrap(), r#""grace""#);
 }
+
+#[test]
+fn a_pool_is_deletable_only_once_its_numbers_and_sessions_are_gone() {
+    let mut p = pool(&[P1]);
+    assert_eq!(
+        p.deletable(0),
+        Err(PoolError::NotEmpty {
+            numbers: 1,
+            sessions: 0
+        })
+    );
+    assert_eq!(open(&mut p, "s1", ADA, BOB, 0), ok(P1));
+    // Removing a number in use drains it: it stays until its session is over.
+    assert_eq!(p.remove_number(&n(P1), S), Ok(false));
+    assert_eq!(
+        p.deletable(S),
+        Err(PoolError::NotEmpty {
+            numbers: 1,
+            sessions: 1
+        })
+    );
+    p.end("s1", 2 * S).unwrap();
+    // In grace, the session still bridges: not yet.
+    assert_eq!(
+        p.deletable(10 * S),
+        Err(PoolError::NotEmpty {
+            numbers: 1,
+            sessions: 1
+        })
+    );
+    // Past grace the session is closed, and pruning lets the number go.
+    assert_eq!(
+        p.deletable(40 * S),
+        Err(PoolError::NotEmpty {
+            numbers: 1,
+            sessions: 0
+        })
+    );
+    p.prune(40 * S);
+    assert_eq!(p.deletable(40 * S), Ok(()));
+    assert_eq!(Pool::default().deletable(0), Ok(()));
+}
