@@ -24,9 +24,15 @@ export function session() {
   }
 }
 
-export function saveSession(token, home) {
-  sessionStorage.setItem(KEY, JSON.stringify({ token, home }));
+/// `writes`: what `GET …/access` said of the token (false for a read-only
+/// one), so the pages offer only what the API would accept.
+export function saveSession(token, home, writes = true) {
+  sessionStorage.setItem(KEY, JSON.stringify({ token, home, writes }));
 }
+
+/// Whether the signed-in token may change anything. The API decides either
+/// way; this only keeps the pages from offering what it would refuse.
+export const canWrite = () => session()?.writes !== false;
 
 export function signOut() {
   sessionStorage.removeItem(KEY);

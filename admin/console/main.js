@@ -6,7 +6,7 @@ import "./style.css";
 import { render } from "preact";
 import { useEffect, useState } from "preact/hooks";
 import { html } from "./ui.js";
-import { session, setAccount, signOut, isAccountSid, tokenAccount } from "./api.js";
+import { session, setAccount, signOut, isAccountSid, tokenAccount, canWrite } from "./api.js";
 import { go } from "./nav.js";
 import { SignIn, AccountPicker } from "./pages/signin.js";
 import { Lines } from "./pages/lines.js";
@@ -93,6 +93,7 @@ function App() {
     <header class="top">
       <a class="brand" href=${`#/${account}/lines`}>Switchboard</a>
       <span class="account" title="The account every request on this page names">${account}</span>
+      ${canWrite() ? null : html`<span class="badge read-only" title="This token may look, not change: the pages offer no changes">Read-only</span>`}
       ${tokenAccount(s.token) ? null : html`<${AccountPicker} />`}
       <button type="button" class="link" onClick=${signOut}>Sign out</button>
     </header>

@@ -301,6 +301,26 @@ test("masking: a session created in the console changes the pool's utilisation, 
   assert.equal(await text(page, ".sessions tr.ended .badge"), "grace");
   await page.waitForFunction(() => document.querySelector("[data-figure=grace]").textContent === "1");
   assert.equal(await figure("live"), "0");
+  // A pool with something in it says how to get to deleting it.
+  assert.equal(await page.locator(".delete-pool button").count(), 0);
+  assert.match(await text(page, ".delete-pool .hint"), /end its sessions and remove its numbers first/);
+  // An empty pool is deleted with one click, and leaves the list.
+  assert.equal((await api("PUT", `/accounts/${A1}/pools/spare/settings`, { grace_secs: 0, low_water: 0 })).status, 200);
+  await go(page, `#/${A1}/masking/spare`);
+  await button(page, "Delete pool spare").click();
+  await page.waitForFunction(() => location.hash.endsWith("/masking"));
+  await page.locator(".pool-card h2:text('rides')").waitFor();
+  assert.equal(await page.locator(".pool-card h2:text('spare')").count(), 0);
+  assert.deepEqual((await api("GET", `/accounts/${A1}/pools`)).body.pools.map((p) => p.name).includes("spare"), false);
+  // A read token sees the pool, and nothing that would change it.
+  const ro = await open();
+  await signedIn(ro.page, read);
+  await go(ro.page, `#/${A1}/masking/rides`);
+  await ro.page.locator(".utilisation [data-figure=live]").waitFor();
+  assert.equal(await ro.page.locator(".new-session, .sessions button.danger, .numbers form, .numbers button, .delete-pool").count(), 0);
+  assert.equal(await ro.page.locator("form.grid fieldset.whole[disabled]").count(), 1, "settings shown, disabled");
+  assert.equal(await ro.page.locator("input[name=pair-a]").count(), 1, "the pair lookup reads: still offered");
+  await ro.close();
   assert.deepEqual(problems, []);
   await close();
 });
@@ -373,12 +393,32 @@ test("a token of one account cannot see another's data, even by editing the addr
     return (await fetch(`/api/v1/accounts/${a2}/lines`, { headers: { Authorization: `Bearer ${token}` } })).status;
   }, A2);
   assert.equal(status, 404);
-  // A read token can look but not change: the API's refusal is shown in words.
+  // A read token can look but not change, and the pages offer no change:
+  // the config is shown disabled, the lists without their buttons.
+  assert.equal(await text(page, "header .badge.read-only"), "Read-only");
   await go(page, `#/${A1}/lines/${encodeURIComponent(ADA)}`);
   await page.locator("section.lists tbody tr").first().waitFor();
-  await button(page.locator("section.lists tr[data-number='+14155550166']"), "Unblock").click();
-  await page.locator("section.lists .status.error").waitFor();
-  assert.match(await text(page, "section.lists .status.error"), /This token may only read/);
+  assert.equal(await page.locator("form.config fieldset.whole[disabled]").count(), 1);
+  assert.ok(await page.locator("form.config input").first().isDisabled());
+  assert.equal(await page.locator("form.config button[type=submit]").count(), 0, "no Save");
+  assert.equal(await page.locator("section.lists .row-actions button, form.add-entry, input[name=vcard]").count(), 0);
+  assert.equal(await page.locator("section.graylist button").count(), 0);
+  await shot(page, "read-only-line");
+  await go(page, `#/${A1}/lines`);
+  await page.locator(".rows.lines li").first().waitFor();
+  assert.equal(await page.locator("input[name=new-line], input[name=account-block]").count(), 0);
+  await go(page, `#/${A1}/outbound`);
+  await page.locator("form.config").waitFor();
+  assert.equal(await page.locator("form.config fieldset.whole[disabled]").count(), 1);
+  assert.equal(await page.locator("form.config button[type=submit]").count(), 0);
+  assert.equal(await page.locator(".caller-id button[type=submit]").count(), 1, "a lookup reads: still offered");
+  // Its writes, sent by hand, are refused all the same, and nothing changes.
+  const refused = await page.evaluate(async ([a1, ada]) => {
+    const { token } = JSON.parse(sessionStorage.getItem("switchboard.console"));
+    const r = await fetch(`/api/v1/accounts/${a1}/lines/${encodeURIComponent(ada)}/entries/%2B14155550166`, { method: "DELETE", headers: { Authorization: `Bearer ${token}` } });
+    return [r.status, (await r.json()).code];
+  }, [A1, ADA]);
+  assert.deepEqual(refused, [403, "read_only_token"]);
   assert.equal(JSON.parse(await w.kv.get(`entry:${A1}:${ADA}:+14155550166`)).block, true);
   await close();
 });

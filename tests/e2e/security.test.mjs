@@ -113,6 +113,11 @@ test("account tokens: shown once, stored as a hash, scoped to one account, revoc
   assert.equal((await api("POST", `/accounts/${A2}/simulate`, { To: "+14155550800", From: FRIEND }, ro)).status, 200);
   assert.deepEqual(await api("DELETE", `/accounts/${A2}/lines/+14155550800`, undefined, ro),
     { status: 403, body: { error: "this token is read-only", code: "read_only_token" } });
+  // Each token may ask what it may do, on its own account only.
+  assert.deepEqual(await api("GET", `/accounts/${A2}/access`, undefined, ro), { status: 200, body: { scope: "read", writes: false } });
+  assert.deepEqual(await api("GET", `/accounts/${A2}/access`, undefined, t2), { status: 200, body: { scope: "write", writes: true } });
+  assert.deepEqual(await api("GET", `/accounts/${A2}/access`), { status: 200, body: { scope: "root", writes: true } });
+  assert.deepEqual(await api("GET", `/accounts/${A1}/access`, undefined, ro), missing);
   // A forged token (right shape, wrong secret) and a revoked one are unknown.
   assert.equal((await api("GET", `/accounts/${A2}/lines`, undefined, t2.slice(0, -1) + (t2.endsWith("0") ? "1" : "0"))).status, 401);
   const id = t2.split("_")[2];

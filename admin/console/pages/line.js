@@ -3,7 +3,7 @@
 // the address-book import, and the callers its graylist counts.
 import { useMemo, useState } from "preact/hooks";
 import { html, Num, Field, Status, useAction, useLoad, usePaged, Pager, Loading, Badge, bestField, val } from "../ui.js";
-import { api, get, page, seg, ApiError } from "../api.js";
+import { api, get, page, seg, ApiError, canWrite } from "../api.js";
 import { href } from "../nav.js";
 import { Hours, HOURS_FIELDS } from "./hours.js";
 import { Prompt } from "./prompt.js";
@@ -89,9 +89,9 @@ export function Line({ account, number }) {
       <${LineForm} key=${loaded.data.exists} number=${number} initial=${loaded.data.config} exists=${loaded.data.exists} onSaved=${loaded.reload} />
       ${loaded.data.exists
         ? html`<${Lists} number=${number} />
-            <${AddressBook} number=${number} />
+            ${canWrite() ? html`<${AddressBook} number=${number} />` : null}
             <${Graylist} number=${number} />`
-        : html`<p class="hint">Save the line first: its lists, address book and graylist come next.</p>`}
+        : html`<p class="hint">${canWrite() ? "Save the line first: its lists, address book and graylist come next." : "No line is set up on this number."}</p>`}
     `}</${Loading}>
   </section>`;
 }
@@ -132,8 +132,11 @@ function LineForm({ number, initial, exists, onSaved }) {
     }, exists ? "Saved." : "Line created.");
   };
   const setTarget = (i, t) => set("owner.targets", targets.map((x, j) => (j === i ? t : x)));
+  const w = canWrite();
   return html`<form class="card config" onSubmit=${save} novalidate>
     <h2>Config</h2>
+    ${w ? null : html`<p class="hint read-only-note">Shown as it is: this token may look, not change.</p>`}
+    <fieldset class="whole" disabled=${!w}>
     <fieldset>
       <legend>Owner: who the line rings</legend>
       <div class="field" data-field="owner.targets">
@@ -248,13 +251,14 @@ function LineForm({ number, initial, exists, onSaved }) {
       </div>
     </fieldset>
     <${Hours} hours=${c.hours} onChange=${(h) => set("hours", h)} error=${e} />
+    </fieldset>
     ${err && !at ? html`<p class="status error" role="alert">${err.message}</p>` : null}
     ${err && at ? html`<p class="status error" role="alert">Not saved: see ${at}.</p>` : null}
-    <div class="actions">
+    ${w ? html`<div class="actions">
       <button type="submit" disabled=${state.busy}>${exists ? "Save" : "Create the line"}</button>
       ${state.busy ? html`<span class="status busy" role="status"><span class="spinner"></span>Saving…</span>` : null}
       ${state.ok ? html`<span class="status ok" role="status">${state.ok}</span>` : null}
-    </div>
+    </div>` : null}
   </form>`;
 }
 
@@ -317,15 +321,15 @@ function Lists({ number }) {
             ${x.block ? html`<${Badge} kind="bad">blocked</${Badge}>` : null}
             ${x.forward ? html`<${Badge}>forward → ${Object.values(x.forward)[0]}</${Badge}>` : null}
           </td>
-          <td class="row-actions">
+          <td class="row-actions">${canWrite() ? html`
             <button type="button" class=${x.block ? "secondary small" : "danger small"} disabled=${state.busy} onClick=${() => toggle(x)}>${x.block ? "Unblock" : "Block"}</button>
-            <button type="button" class="secondary small" disabled=${state.busy} onClick=${() => remove(x)}>Remove</button>
+            <button type="button" class="secondary small" disabled=${state.busy} onClick=${() => remove(x)}>Remove</button>` : null}
           </td>
         </tr>`)}
       </tbody>
     </table>
     <${Pager} list=${list} />
-    <form class="inline add-entry" onSubmit=${add}>
+    ${canWrite() ? html`<form class="inline add-entry" onSubmit=${add}>
       <${Field} label="Caller" name="entry.number">
         <input name="entry-number" inputmode="tel" placeholder="+14155550166" value=${adding.number} onInput=${val((v) => setAdding({ ...adding, number: v }))} />
       </${Field}>
@@ -342,7 +346,7 @@ function Lists({ number }) {
         <input name="entry-target" value=${adding.target} onInput=${val((v) => setAdding({ ...adding, target: v }))} />
       </${Field}>` : null}
       <button type="submit" disabled=${state.busy}>${adding.kind === "block" ? "Block" : "Add"}</button>
-    </form>
+    </form>` : null}
     <${Status} state=${state} />
   </section>`;
 }
@@ -400,7 +404,7 @@ function Graylist({ number }) {
       <thead><tr><th>Caller</th><th>Unanswered</th><th>Failed</th><th><span class="visually-hidden">Actions</span></th></tr></thead>
       <tbody>${list.items.map((g) => html`<tr data-number=${g.number}>
         <td><${Num} n=${g.number} /></td><td>${g.unanswered}</td><td>${g.failed}</td>
-        <td><button type="button" class="secondary small" disabled=${state.busy} onClick=${() => reset(g.number)}>Reset</button></td>
+        <td>${canWrite() ? html`<button type="button" class="secondary small" disabled=${state.busy} onClick=${() => reset(g.number)}>Reset</button>` : null}</td>
       </tr>`)}</tbody>
     </table>` : null}
     <${Pager} list=${list} />

@@ -1,7 +1,7 @@
 // The account's lines, a new one, and the callers blocked on every line.
 import { useState } from "preact/hooks";
 import { html, Num, Field, Status, useAction, usePaged, Pager, val } from "../ui.js";
-import { api, page, seg, ApiError } from "../api.js";
+import { api, page, seg, ApiError, canWrite } from "../api.js";
 import { go, href } from "../nav.js";
 
 export function Lines({ account }) {
@@ -26,13 +26,13 @@ export function Lines({ account }) {
           ${lines.items.map((n) => html`<li><a href=${href(account, "lines", n)}><${Num} n=${n} /></a></li>`)}
         </ul>`}
     <${Pager} list=${lines} />
-    <form class="card inline" onSubmit=${create}>
+    ${canWrite() ? html`<form class="card inline" onSubmit=${create}>
       <h2>New line</h2>
       <${Field} label="Number (E.164)" name="number" error=${state.error ? state.error.message : null}>
         <input name="new-line" inputmode="tel" placeholder="+14155550199" value=${number} onInput=${val(setNumber)} />
       </${Field}>
       <button type="submit">Set it up</button>
-    </form>
+    </form>` : null}
     <${AccountBlocked} account=${account} />
   </section>`;
 }
@@ -59,15 +59,15 @@ function AccountBlocked({ account }) {
     <h2>Blocked on every line</h2>
     ${list.items.length === 0 && !list.loading ? html`<p class="empty">Nobody is blocked account-wide.</p>` : null}
     <ul class="rows">
-      ${list.items.map((n) => html`<li><${Num} n=${n} /> <button type="button" class="secondary small" onClick=${() => remove(n)}>Unblock</button></li>`)}
+      ${list.items.map((n) => html`<li><${Num} n=${n} />${canWrite() ? html` <button type="button" class="secondary small" onClick=${() => remove(n)}>Unblock</button>` : null}</li>`)}
     </ul>
     <${Pager} list=${list} />
-    <form class="inline" onSubmit=${add}>
+    ${canWrite() ? html`<form class="inline" onSubmit=${add}>
       <${Field} label="Caller" name="blocked">
         <input name="account-block" inputmode="tel" placeholder="+14155550166" value=${number} onInput=${val(setNumber)} />
       </${Field}>
       <button type="submit" disabled=${state.busy}>Block everywhere</button>
-    </form>
+    </form>` : null}
     <${Status} state=${state} />
   </section>`;
 }

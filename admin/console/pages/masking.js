@@ -2,7 +2,7 @@
 // numbers, settings and sessions, with the "free for this pair" lookup.
 import { useState } from "preact/hooks";
 import { html, Num, Field, Status, useAction, useLoad, usePaged, Pager, Loading, Badge, val } from "../ui.js";
-import { api, get, page, seg, ApiError } from "../api.js";
+import { api, get, page, seg, ApiError, canWrite } from "../api.js";
 import { href, go } from "../nav.js";
 import { when } from "../format.js";
 
@@ -24,13 +24,13 @@ export function Masking({ account }) {
     ${pools.items.length === 0 && !pools.loading && !pools.error ? html`<p class="empty">No pools yet.</p>` : null}
     <div class="pools">${pools.items.map((p) => html`<${PoolCard} key=${p.name} account=${account} name=${p.name} />`)}</div>
     <${Pager} list=${pools} />
-    <form class="card inline" onSubmit=${create}>
+    ${canWrite() ? html`<form class="card inline" onSubmit=${create}>
       <h2>New pool</h2>
       <${Field} label="Name" name="pool" error=${state.error ? state.error.message : null}>
         <input name="pool-name" placeholder="rides" value=${name} onInput=${val(setName)} />
       </${Field}>
       <button type="submit">Set it up</button>
-    </form>
+    </form>` : null}
   </section>`;
 }
 
@@ -82,6 +82,27 @@ export function Pool({ account, pool }) {
     <${FreeForPair} pool=${pool} />
     <${Numbers} pool=${pool} onChange=${refresh} />
     <${Loading} state=${settings}>${() => html`<${Settings} pool=${pool} initial=${settings.data} onSaved=${() => { settings.reload(); refresh(); }} />`}</${Loading}>
+    ${canWrite() && report.data ? html`<${DeletePool} account=${account} pool=${pool} r=${report.data} />` : null}
+  </section>`;
+}
+
+/// Deleting the pool: offered once nothing in it works any more (no
+/// number, no live or in-grace session), which is when the API allows it.
+function DeletePool({ account, pool, r }) {
+  const [state, run] = useAction();
+  const empty = r.size === 0 && r.live_sessions === 0 && r.in_grace === 0;
+  const remove = () =>
+    run(async () => {
+      await api("DELETE", `/pools/${seg(pool)}`);
+      go(account, "masking");
+    });
+  return html`<section class="card delete-pool">
+    <h2>Delete the pool</h2>
+    ${empty
+      ? html`<p class="hint">It has no numbers and no sessions: its settings go with it.</p>
+          <button type="button" class="danger" disabled=${state.busy} onClick=${remove}>Delete pool ${pool}</button>`
+      : html`<p class="hint">A pool is deleted once it has no numbers and no live or in-grace sessions: end its sessions and remove its numbers first.</p>`}
+    <${Status} state=${state} working="Deleting…" />
   </section>`;
 }
 
@@ -133,7 +154,7 @@ function Sessions({ pool, grace, onChange }) {
           <td><${Num} n=${s.a} /><br /><${Num} n=${s.b} /></td><td><${Num} n=${s.proxy} /></td>
           <td><${Badge} kind="ok">live</${Badge}></td>
           <td>${s.expires_at_ms ? when(s.expires_at_ms) : "when ended"}</td>
-          <td><button type="button" class="danger small" disabled=${state.busy} onClick=${() => end(s)}>End</button></td>
+          <td>${canWrite() ? html`<button type="button" class="danger small" disabled=${state.busy} onClick=${() => end(s)}>End</button>` : null}</td>
         </tr>`)}
         ${ended.map((s) => html`<tr data-session=${s.id} class="ended">
           <td><${Num} n=${s.a} /><br /><${Num} n=${s.b} /></td><td><${Num} n=${s.proxy} /></td>
@@ -143,7 +164,7 @@ function Sessions({ pool, grace, onChange }) {
     </table>
     ${live.items.length === 0 && ended.length === 0 && !live.loading ? html`<p class="empty">No live sessions.</p>` : null}
     <${Pager} list=${live} />
-    <form class="grid new-session" onSubmit=${create}>
+    ${canWrite() ? html`<form class="grid new-session" onSubmit=${create}>
       <h3 class="wide">New session</h3>
       <${Field} label="Party A" name="a" error=${fe("a")}><input name="a" inputmode="tel" value=${form.a} onInput=${set("a")} /></${Field}>
       <${Field} label="Party B" name="b" error=${fe("b")}><input name="b" inputmode="tel" value=${form.b} onInput=${set("b")} /></${Field}>
@@ -152,7 +173,7 @@ function Sessions({ pool, grace, onChange }) {
       <${Field} label="Lasts (seconds)" name="ttl_secs" error=${fe("ttl_secs")} hint="Empty: until ended"><input name="ttl_secs" inputmode="numeric" value=${form.ttl_secs} onInput=${set("ttl_secs")} /></${Field}>
       <${Field} label="Market" name="market" error=${fe("market")}><input name="market" value=${form.market} onInput=${set("market")} /></${Field}>
       <div class="actions wide"><button type="submit" disabled=${state.busy}>Create session</button></div>
-    </form>
+    </form>` : null}
     <form class="inline" onSubmit=${find}>
       <${Field} label="A session by id" name="session-id"><input name="session-id" placeholder="KS…" value=${lookup} onInput=${val(setLookup)} /></${Field}>
       <button type="submit" class="secondary" disabled=${state.busy}>Look up</button>
@@ -225,16 +246,16 @@ function Numbers({ pool, onChange }) {
       <tbody>${list.items.map((n) => html`<tr data-number=${n.number}>
         <td><${Num} n=${n.number} /></td><td>${n.market || html`<span class="muted">—</span>`}</td>
         <td>${n.draining ? html`<${Badge} kind="warn">draining</${Badge}>` : html`<${Badge} kind="ok">in service</${Badge}>`}</td>
-        <td>${n.draining ? null : html`<button type="button" class="secondary small" disabled=${state.busy} onClick=${() => remove(n.number)}>Remove</button>`}</td>
+        <td>${n.draining || !canWrite() ? null : html`<button type="button" class="secondary small" disabled=${state.busy} onClick=${() => remove(n.number)}>Remove</button>`}</td>
       </tr>`)}</tbody>
     </table>
     ${list.items.length === 0 && !list.loading ? html`<p class="empty">No numbers yet.</p>` : null}
     <${Pager} list=${list} />
-    <form class="inline" onSubmit=${add}>
+    ${canWrite() ? html`<form class="inline" onSubmit=${add}>
       <${Field} label="Number" name="number"><input name="pool-number" inputmode="tel" value=${form.number} onInput=${val((v) => setForm({ ...form, number: v }))} /></${Field}>
       <${Field} label="Market" name="market"><input name="pool-market" value=${form.market} onInput=${val((v) => setForm({ ...form, market: v }))} /></${Field}>
       <button type="submit" disabled=${state.busy}>Add number</button>
-    </form>
+    </form>` : null}
     <${Status} state=${state} />
   </section>`;
 }
@@ -255,8 +276,10 @@ function Settings({ pool, initial, onSaved }) {
   };
   const err = state.error;
   const fe = (n) => (err && err.field === n ? err.message : null);
+  const w = canWrite();
   return html`<form class="card grid" onSubmit=${save}>
     <h2 class="wide">Settings</h2>
+    <fieldset class="whole" disabled=${!w}>
     <${Field} label="Grace after a session ends (seconds)" name="grace_secs" error=${fe("grace_secs")}><input name="grace_secs" inputmode="numeric" value=${s.grace_secs} onInput=${set("grace_secs")} /></${Field}>
     <${Field} label="Low-water mark (idle numbers)" name="low_water" error=${fe("low_water")}><input name="low_water" inputmode="numeric" value=${s.low_water} onInput=${set("low_water")} /></${Field}>
     <${Field} label="Announcement" name="announce" error=${fe("announce")} hint="e.g. Connecting you with {name}" wide><input name="announce" value=${s.announce} onInput=${set("announce")} /></${Field}>
@@ -264,7 +287,8 @@ function Settings({ pool, initial, onSaved }) {
     <${Field} label="Carrier" name="carrier" error=${fe("carrier")}>
       <select value=${s.carrier} onChange=${set("carrier")}><option value="twilio">Twilio</option><option value="messagebird">MessageBird</option></select>
     </${Field}>
-    <div class="actions wide"><button type="submit" disabled=${state.busy}>Save settings</button></div>
+    </fieldset>
+    ${w ? html`<div class="actions wide"><button type="submit" disabled=${state.busy}>Save settings</button></div>` : null}
     <${Status} state=${state} />
   </form>`;
 }

@@ -2,7 +2,7 @@
 // verification settings as a form, and the caller ID a typed number would get.
 import { useMemo, useState } from "preact/hooks";
 import { html, Num, Field, Status, useAction, useLoad, Loading, bestField, val } from "../ui.js";
-import { api, get } from "../api.js";
+import { api, get, canWrite } from "../api.js";
 
 const DEFAULTS = {
   default_number: "",
@@ -108,9 +108,12 @@ function OutboundForm({ initial, exists }) {
       setSaved(true);
     }, "Saved.");
   };
+  const w = canWrite();
   return html`<form class="card config" onSubmit=${save} novalidate>
     <h2>Config</h2>
     ${saved ? null : html`<p class="status warn">This account has no outbound config yet: calls and codes through the API are refused until it has one.</p>`}
+    ${w ? null : html`<p class="hint read-only-note">Shown as it is: this token may look, not change.</p>`}
+    <fieldset class="whole" disabled=${!w}>
     <fieldset><legend>Caller ID</legend><div class="grid">
       <${Field} label="Default number" name="default_number" error=${e("default_number")} hint="Shown when no pool matches">
         <input name="default_number" inputmode="tel" value=${f.default_number} onInput=${set("default_number")} />
@@ -153,13 +156,14 @@ function OutboundForm({ initial, exists }) {
       <${Field} label="SMS text" name="verification.sms_text" error=${e("verification.sms_text")} hint="{code} is the code" wide><input value=${f.sms_text} onInput=${set("sms_text")} /></${Field}>
       <${Field} label="Said before the code" name="verification.voice_text" error=${e("verification.voice_text")} wide><input value=${f.voice_text} onInput=${set("voice_text")} /></${Field}>
     </div></fieldset>
+    </fieldset>
     ${err && !at ? html`<p class="status error" role="alert">${err.message}</p>` : null}
-    <div class="actions">
+    ${w ? html`<div class="actions">
       <button type="submit" disabled=${state.busy}>Save</button>
       ${state.busy ? html`<span class="status busy" role="status"><span class="spinner"></span>Saving…</span>` : null}
       ${state.ok ? html`<span class="status ok" role="status">${state.ok}</span>` : null}
       ${err && at ? html`<span class="status error" role="alert">Not saved: see ${at}.</span>` : null}
-    </div>
+    </div>` : null}
   </form>`;
 }
 

@@ -1,6 +1,7 @@
 // Signing in: an account token names its account; the root token needs the
 // account to open (there is no route that lists accounts). The token is
-// tried against the API before it is kept, so a wrong one is refused here.
+// tried against the API before it is kept (`GET …/access`, which also says
+// whether it may write), so a wrong one is refused here.
 import { useState } from "preact/hooks";
 import { html, Field, Status, useAction, val } from "../ui.js";
 import { ApiError, isAccountSid, saveSession, session, tokenAccount } from "../api.js";
@@ -9,7 +10,7 @@ import { go } from "../nav.js";
 async function tryToken(token, account) {
   let r;
   try {
-    r = await fetch(`/api/v1/accounts/${encodeURIComponent(account)}/lines?limit=1`, {
+    r = await fetch(`/api/v1/accounts/${encodeURIComponent(account)}/access`, {
       headers: { Authorization: `Bearer ${token}` },
       cache: "no-store",
       credentials: "omit",
@@ -17,7 +18,7 @@ async function tryToken(token, account) {
   } catch (e) {
     throw new ApiError(0, { error: `Could not reach the API: ${e.message}` });
   }
-  if (r.ok) return;
+  if (r.ok) return r.json();
   let body = null;
   try {
     body = await r.json();
@@ -42,8 +43,8 @@ export function SignIn({ notice, onSignedIn }) {
       if (!t) throw new ApiError(0, { error: "Paste an API token.", field: "token" });
       if (!isAccountSid(acct))
         throw new ApiError(0, { error: "The root token needs an account to open: AC followed by 32 hex digits.", field: "account" });
-      await tryToken(t, acct);
-      saveSession(t, acct);
+      const access = await tryToken(t, acct);
+      saveSession(t, acct, access.writes !== false);
       onSignedIn(session(), acct);
     });
   };

@@ -51,6 +51,8 @@ pub struct Ctx<'a> {
     pub req: &'a mut Request,
     pub env: &'a Env,
     pub kv: &'a KvStore,
+    /// Who asked: the root, or an account's token with its scope.
+    pub who: &'a Principal,
     pub account: &'a AccountSid,
     pub params: Vec<String>,
 }
@@ -221,6 +223,7 @@ async fn respond(
         req,
         env,
         kv: &kv,
+        who: &who,
         account: &account,
         // The account is the first parameter; handlers get the rest.
         params: params.iter().skip(1).map(|p| p.to_string()).collect(),
@@ -269,6 +272,7 @@ async fn dispatch(endpoint: Endpoint, cx: &mut Ctx<'_>) -> std::result::Result<A
         E::PutMonitoring => monitoring::put(cx).await,
         E::ListPools => pools::list(cx).await,
         E::DeletePool => pools::delete(cx).await,
+        E::Access => tokens::access(cx),
         E::CreateSession => return pools::create_session(cx).await,
         E::ListSessions => pools::list_sessions(cx).await,
         E::GetSession => pools::get_session(cx).await,

@@ -2,8 +2,10 @@
 
 use super::paging::{kv_page, next, page};
 use super::{answer, json_body, ApiError, Ctx, Reply};
-use crate::contract::tokens::{CreatedToken, NewToken, Revoked, TokenPage, MAX_LABEL};
-use crate::tokens::{self, Stored};
+use crate::contract::tokens::{
+    Access, CreatedToken, NewToken, Revoked, Scope, TokenPage, MAX_LABEL,
+};
+use crate::tokens::{self, Principal, Stored};
 use serde_json::Value;
 use switchboard_edge::store;
 
@@ -68,6 +70,28 @@ pub async fn revoke(cx: &Ctx<'_>) -> Reply {
         200,
         &Revoked {
             revoked: id.to_string(),
+        },
+    )
+}
+
+/// `GET …/access`: any token that reaches the account may ask what it may
+/// do there (the console hides what a read-only token could not do).
+pub fn access(cx: &Ctx<'_>) -> Reply {
+    let (scope, writes) = match cx.who {
+        Principal::Root => ("root", true),
+        Principal::Account {
+            scope: Scope::Write,
+            ..
+        } => ("write", true),
+        Principal::Account {
+            scope: Scope::Read, ..
+        } => ("read", false),
+    };
+    answer(
+        200,
+        &Access {
+            scope: scope.into(),
+            writes,
         },
     )
 }

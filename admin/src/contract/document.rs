@@ -563,6 +563,14 @@ fn spec(e: Endpoint) -> Spec {
             paging(),
             &[],
         ),
+        Access => s(
+            "What the token in hand may do on this account",
+            "tokens",
+            None,
+            (200, json::<crate::contract::tokens::Access>()),
+            none(),
+            &[],
+        ),
         DeletePool => s(
             "Delete a pool with no numbers and no live or in-grace sessions",
             "masking",

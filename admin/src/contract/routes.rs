@@ -76,6 +76,7 @@ pub enum Endpoint {
     PutMonitoring,
     ListPools,
     DeletePool,
+    Access,
     CreateSession,
     ListSessions,
     GetSession,
@@ -227,6 +228,7 @@ pub const ROUTES: &[Route] = &[
     r(Get, "/accounts/{AccountSid}/alerts", E::ListAlerts),
     r(Get, "/accounts/{AccountSid}/monitoring", E::GetMonitoring),
     r(Put, "/accounts/{AccountSid}/monitoring", E::PutMonitoring),
+    r(Get, "/accounts/{AccountSid}/access", E::Access),
     r(Get, "/accounts/{AccountSid}/pools", E::ListPools),
     r(Delete, "/accounts/{AccountSid}/pools/{Pool}", E::DeletePool),
     r(

@@ -13,6 +13,19 @@ pub enum Scope {
     Write,
 }
 
+/// `GET …/access`: what the token that asks may do on this account, so a
+/// client (the console) offers only what the API would accept.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(ToSchema))]
+pub struct Access {
+    /// `root` (everything, tokens too), `write`, or `read` (GET requests
+    /// and the simulator).
+    #[cfg_attr(not(target_arch = "wasm32"), schema(examples("read")))]
+    pub scope: String,
+    /// Whether writes are accepted: false for a read-only token.
+    pub writes: bool,
+}
+
 /// The longest label a token may carry.
 pub const MAX_LABEL: usize = 200;
 
