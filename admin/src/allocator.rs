@@ -12,14 +12,16 @@
 //! are remembered and an alarm writes them again until KV matches.
 
 use crate::contract::masking::{
-    NumberPage, NumberRemoved, PoolNumbers, Reindexed, SessionPage, SessionShown,
+    NumberPage, NumberRemoved, PoolNumbers, Reindexed, SessionListed, SessionPage, SessionShown,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use switchboard_core::account::AccountSid;
 use switchboard_core::ledger::Op;
 use switchboard_core::masking::call::Indexed;
-use switchboard_core::masking::{NewSession, Pool, PoolError, ProxyNumber, Session};
+use switchboard_core::masking::{
+    NewSession, Pool, PoolError, ProxyNumber, Session, State as SessionState,
+};
 use switchboard_core::outbound::{self, Outbound, Refused};
 use switchboard_core::phone::E164;
 use switchboard_edge::ledger::{ask_ledger, scope};
@@ -52,11 +54,13 @@ pub struct CreateSession {
 #[serde(tag = "op", rename_all = "snake_case")]
 pub enum PoolOp {
     CreateSession(CreateSession),
-    /// A page of the live sessions, oldest first: `after` is the last
-    /// one's `<created_at_ms>.<id>`.
+    /// A page of the live and in-grace sessions (or those in `state`),
+    /// oldest first: `after` is the last one's `<created_at_ms>.<id>`.
     ListSessions {
         limit: u32,
         after: Option<String>,
+        #[serde(default)]
+        state: Option<SessionState>,
     },
     GetSession {
         id: String,
@@ -332,17 +336,31 @@ fn handle(stored: &mut Stored, op: PoolOp, now: u64) -> Handled {
             let session = stored.pool.allocate(new.session, now)?;
             Ok((201, json!(session), vec![session]))
         }
-        PoolOp::ListSessions { limit, after } => {
-            let key = |s: &Session| (s.created_at_ms, s.id.clone());
+        PoolOp::ListSessions {
+            limit,
+            after,
+            state,
+        } => {
+            let key = |s: &SessionListed| (s.session.created_at_ms, s.session.id.clone());
             let after = after.and_then(|a| {
                 let (ms, id) = a.split_once('.')?;
                 Some((ms.parse::<u64>().ok()?, id.to_string()))
             });
-            let mut live: Vec<Session> = stored.pool.live(now).into_iter().cloned().collect();
-            live.sort_by_key(key);
-            live.retain(|s| after.as_ref().is_none_or(|a| key(s) > *a));
-            let (sessions, next_cursor) =
-                page_of(live, limit, |s| format!("{}.{}", s.created_at_ms, s.id));
+            let mut open: Vec<SessionListed> = stored
+                .pool
+                .open(now)
+                .into_iter()
+                .filter(|(_, s)| state.is_none_or(|want| *s == want))
+                .map(|(session, state)| SessionListed {
+                    session: session.clone(),
+                    state,
+                })
+                .collect();
+            open.sort_by_key(key);
+            open.retain(|s| after.as_ref().is_none_or(|a| key(s) > *a));
+            let (sessions, next_cursor) = page_of(open, limit, |s| {
+                format!("{}.{}", s.session.created_at_ms, s.session.id)
+            });
             Ok((
                 200,
                 json!(SessionPage {

@@ -178,6 +178,27 @@ test("many sessions created at the same moment never break the rule", async () =
   }
 });
 
+test("the sessions list holds live and in-grace sessions, each with its state, and filters by it", async () => {
+  await pool("states", [["+14155550381"], ["+14155550382"]], { grace_secs: 600 });
+  const one = (await api("POST", "/states/sessions", { a: ADA, b: BOB })).body.session;
+  const two = (await api("POST", "/states/sessions", { a: ADA, b: EVE })).body.session;
+  assert.equal((await api("POST", `/states/sessions/${one.id}/end`, {})).status, 200);
+  const listed = async (q = "") => (await api("GET", `/states/sessions${q}`)).body;
+  const all = await listed();
+  assert.deepEqual(all.sessions.map((s) => [s.id, s.state]), [[one.id, "grace"], [two.id, "live"]]);
+  assert.equal(all.sessions[1].proxy, two.proxy, "each session with its own fields");
+  assert.deepEqual((await listed("?state=live")).sessions.map((s) => s.id), [two.id]);
+  assert.deepEqual((await listed("?state=grace")).sessions.map((s) => s.id), [one.id]);
+  // Paged with the filter: one at a time, no gap, no repeat.
+  const first = await listed("?limit=1");
+  assert.deepEqual(first.sessions.map((s) => s.id), [one.id]);
+  assert.deepEqual((await listed(`?limit=1&cursor=${encodeURIComponent(first.next_cursor)}`)).sessions.map((s) => s.id), [two.id]);
+  assert.deepEqual(await api("GET", "/states/sessions?state=closed"), { status: 422, body: {
+    error: "state: live or grace (closed sessions are not kept)", code: "invalid", field: "state",
+  } });
+  assert.equal((await api("GET", "/states/sessions?colour=red")).status, 400);
+});
+
 test("a pool is deleted only once it is empty; then it is gone from the list and the watch's registry", async () => {
   await pool("gone", [["+14155550391"]], { grace_secs: 0 });
   const s = (await api("POST", "/gone/sessions", { a: ADA, b: BOB })).body.session;

@@ -150,19 +150,24 @@ function Sessions({ pool, grace, onChange }) {
     <table>
       <thead><tr><th>Parties</th><th>Proxy</th><th>State</th><th>Ends</th><th><span class="visually-hidden">Actions</span></th></tr></thead>
       <tbody>
-        ${live.items.map((s) => html`<tr data-session=${s.id}>
-          <td><${Num} n=${s.a} /><br /><${Num} n=${s.b} /></td><td><${Num} n=${s.proxy} /></td>
-          <td><${Badge} kind="ok">live</${Badge}></td>
-          <td>${s.expires_at_ms ? when(s.expires_at_ms) : "when ended"}</td>
-          <td>${canWrite() ? html`<button type="button" class="danger small" disabled=${state.busy} onClick=${() => end(s)}>End</button>` : null}</td>
-        </tr>`)}
-        ${ended.map((s) => html`<tr data-session=${s.id} class="ended">
+        ${live.items.map((s) => s.state === "live"
+          ? html`<tr data-session=${s.id}>
+              <td><${Num} n=${s.a} /><br /><${Num} n=${s.b} /></td><td><${Num} n=${s.proxy} /></td>
+              <td><${Badge} kind="ok">live</${Badge}></td>
+              <td>${s.expires_at_ms ? when(s.expires_at_ms) : "when ended"}</td>
+              <td>${canWrite() ? html`<button type="button" class="danger small" disabled=${state.busy} onClick=${() => end(s)}>End</button>` : null}</td>
+            </tr>`
+          : html`<tr data-session=${s.id} class="ended">
+              <td><${Num} n=${s.a} /><br /><${Num} n=${s.b} /></td><td><${Num} n=${s.proxy} /></td>
+              <td><${Badge} kind="warn">${s.state}</${Badge}></td><td>ended</td><td></td>
+            </tr>`)}
+        ${ended.filter((s) => !live.items.some((x) => x.id === s.id)).map((s) => html`<tr data-session=${s.id} class="ended">
           <td><${Num} n=${s.a} /><br /><${Num} n=${s.b} /></td><td><${Num} n=${s.proxy} /></td>
           <td><${Badge} kind=${s.state === "grace" ? "warn" : ""}>${s.state}</${Badge}></td><td>ended</td><td></td>
         </tr>`)}
       </tbody>
     </table>
-    ${live.items.length === 0 && ended.length === 0 && !live.loading ? html`<p class="empty">No live sessions.</p>` : null}
+    ${live.items.length === 0 && ended.length === 0 && !live.loading ? html`<p class="empty">No live or in-grace sessions.</p>` : null}
     <${Pager} list=${live} />
     ${canWrite() ? html`<form class="grid new-session" onSubmit=${create}>
       <h3 class="wide">New session</h3>

@@ -15,11 +15,12 @@ use crate::contract::masking::{
     CreatedSession, NewSessionRequest, Notified, NumberPage, PartyTexts, PoolListed, PoolPage,
     SessionPage,
 };
+use crate::contract::page::PageError;
 use serde_json::Value;
 use switchboard_core::account::AccountSid;
 use switchboard_core::form::Params;
 use switchboard_core::ledger::{Op, Reply as Ledger};
-use switchboard_core::masking::{NewSession, Session};
+use switchboard_core::masking::{NewSession, Session, State};
 use switchboard_core::phone::E164;
 use switchboard_edge::ledger::{ask_ledger, scope};
 use switchboard_edge::outbound::config;
@@ -38,10 +39,38 @@ async fn op(cx: &Ctx<'_>, op: PoolOp) -> Reply {
     pool_op(cx.env, cx.account, pool(cx)?, op).await
 }
 
-/// `GET …/sessions`: live sessions, oldest first.
+/// `GET …/sessions[?state=live|grace]`: live and in-grace sessions (closed
+/// ones are gone from the pool), oldest first.
 pub async fn list_sessions(cx: &Ctx<'_>) -> Reply {
-    let op = |limit, after| PoolOp::ListSessions { limit, after };
-    allocator_page(cx, "sessions", op, |p: &mut SessionPage| &mut p.next_cursor).await
+    let name = pool(cx)?;
+    let mut state = None;
+    let (page, key, sealed) = paging::page_with(cx, &format!("sessions:{name}"), |k, v| {
+        match (k, v) {
+            ("state", "live") => state = Some(State::Live),
+            ("state", "grace") => state = Some(State::Grace),
+            ("state", _) => {
+                return Err(PageError {
+                    field: "state",
+                    why: "state: live or grace (closed sessions are not kept)".into(),
+                })
+            }
+            (other, _) => {
+                return Err(PageError {
+                    field: "",
+                    why: format!("unknown query parameter {other:?}"),
+                })
+            }
+        }
+        Ok(())
+    })?;
+    let op = PoolOp::ListSessions {
+        limit: page.limit,
+        after: page.after,
+        state,
+    };
+    let mut found: SessionPage = typed(pool_op(cx.env, cx.account, name, op).await?)?;
+    found.next_cursor = paging::next(&key, &sealed, found.next_cursor.take());
+    answer(200, &found)
 }
 
 /// `GET …/numbers`: the pool's numbers, in order.

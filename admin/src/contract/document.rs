@@ -476,11 +476,19 @@ fn spec(e: Endpoint) -> Spec {
             &[409, 413],
         ),
         ListSessions => s(
-            "Live and in-grace sessions",
+            "Live and in-grace sessions, each with its state",
             "masking",
             None,
             (200, json::<SessionPage>()),
-            paging(),
+            {
+                let mut q = paging();
+                q.push(query(
+                    "state",
+                    string(None).enum_values(Some(["live", "grace"])),
+                    "Only sessions in this state (closed ones are not kept).",
+                ));
+                q
+            },
             &[],
         ),
         GetSession => s(

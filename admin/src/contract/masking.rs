@@ -142,12 +142,22 @@ pub struct CreatedSession {
     pub notified: Option<Notified>,
 }
 
-/// `GET …/sessions`: live and in-grace sessions, oldest first.
+/// `GET …/sessions`: live and in-grace sessions, oldest first, each with
+/// its state.
 #[derive(Debug, Serialize, Deserialize)]
 #[cfg_attr(not(target_arch = "wasm32"), derive(ToSchema))]
 pub struct SessionPage {
-    pub sessions: Vec<Session>,
+    pub sessions: Vec<SessionListed>,
     pub next_cursor: Option<String>,
+}
+
+/// A session as `GET …/sessions` lists it: its fields and its state.
+#[derive(Debug, Serialize, Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(ToSchema))]
+pub struct SessionListed {
+    #[serde(flatten)]
+    pub session: Session,
+    pub state: State,
 }
 
 /// `GET …/sessions/{SessionId}`.

@@ -45,7 +45,7 @@ pub struct Session {
 
 /// Grace exists because people call back just after a ride or delivery ends:
 /// the session still connects, and still holds its number.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = SessionState))]
 pub enum State {
@@ -315,6 +315,17 @@ impl Pool {
             (0, 0) => Ok(()),
             (numbers, sessions) => Err(PoolError::NotEmpty { numbers, sessions }),
         }
+    }
+
+    /// The sessions that still hold their number, live and in grace, each
+    /// with its state: what `GET …/sessions` lists.
+    pub fn open(&self, now_ms: u64) -> Vec<(&Session, State)> {
+        let grace = self.grace_ms();
+        self.sessions
+            .iter()
+            .map(|s| (s, s.state(now_ms, grace)))
+            .filter(|(_, state)| *state != State::Closed)
+            .collect()
     }
 
     pub fn live(&self, now_ms: u64) -> Vec<&Session> {
