@@ -83,10 +83,14 @@ test("every answer carries X-Request-Id; a safe client id is kept and is in the 
 });
 
 test("every failure answers {error, code} and the fields it carries", async () => {
+  // Each code is one the contract lists, so a client can rely on the set.
+  const spec = await (await fetch(`${w.url}/api/v1/openapi.json`)).json();
+  const codes = spec.components.schemas.ErrorBody.properties.code.enum;
   const expectError = (r, status, code) => {
     assert.equal(r.status, status);
     assert.equal(r.headers.get("content-type"), "application/json");
     assert.equal(r.body.code, code);
+    assert.ok(codes.includes(code), `${code} is in the contract's list`);
     assert.equal(typeof r.body.error, "string");
   };
   expectError(await api("GET", acct("/lines"), undefined, { token: "nope" }), 401, "unauthorized");
@@ -110,6 +114,10 @@ test("every failure answers {error, code} and the fields it carries", async () =
   assert.equal(r.body.field, "owner.timeout_secs");
   expectError(await api("GET", acct("/calls/CA404")), 404, "not_found");
   expectError(await api("POST", acct("/tokens"), { scope: "read", label: "x".repeat(201) }), 422, "invalid");
+  assert.equal((await api("PUT", acct("/pools/full/numbers/+14155550388"), {})).status, 200);
+  r = await api("DELETE", acct("/pools/full"));
+  expectError(r, 409, "pool_not_empty");
+  assert.deepEqual([r.body.numbers, r.body.sessions], [1, 0]);
   const unreachable = await fetch(`${w.url}/api/v1${acct("/lines")}`, { method: "DELETE", headers: { Authorization: `Bearer ${SECRETS.ADMIN_TOKEN}` } });
   assert.equal(unreachable.status, 405);
   assert.equal((await unreachable.json()).code, "method_not_allowed");

@@ -24,6 +24,7 @@ pub const CODES: &[&str] = &[
     "pool_exhausted",
     "not_in_pool",
     "already_in_pool",
+    "pool_not_empty",
     "conflict",
     "idempotency_in_progress",
     "idempotency_key_reused",
@@ -54,6 +55,12 @@ pub struct ErrorBody {
     /// How many more numbers a pool needs (`pool_exhausted`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub short_by: Option<u64>,
+    /// What a pool still holds (`pool_not_empty`): numbers, and live or
+    /// in-grace sessions.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub numbers: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sessions: Option<u64>,
 }
 
 #[cfg(not(target_arch = "wasm32"))]
