@@ -38,10 +38,19 @@ async fn fetch(req: Request, env: Env, ctx: Context) -> Result<Response> {
     let url = req.inner().url();
     let path = RequestUrl::split(&url).path;
     let flow: Flow = match Route::from_path(path) {
-        Some(route) if route.signer() == Signer::Twilio => {
-            Box::pin(carrier(req, &url, env, ctx, route))
+        Some(route) => {
+            let arrived = Arrived {
+                req,
+                url: &url,
+                env,
+                ctx,
+                route,
+            };
+            match route.signer() {
+                Signer::Twilio => Box::pin(carrier(arrived)),
+                Signer::Messagebird => Box::pin(messagebird(arrived)),
+            }
         }
-        Some(route) => Box::pin(messagebird(req, &url, env, ctx, route)),
         None => {
             return match (req.method(), path) {
                 (Method::Get, "/health") => health(),
@@ -61,6 +70,16 @@ async fn fetch(req: Request, env: Env, ctx: Context) -> Result<Response> {
 /// `dyn Future` each flow is its own function, compiled only when its route
 /// is first asked for. The box is one allocation per request.
 type Flow<'a> = Pin<Box<dyn Future<Output = Result<Response>> + 'a>>;
+
+/// A carrier's request on one of the route table's paths, with what its
+/// flow needs from the runtime.
+struct Arrived<'a> {
+    req: Request,
+    url: &'a str,
+    env: Env,
+    ctx: Context,
+    route: Route,
+}
 type Step<'a, T> = Pin<Box<dyn Future<Output = std::result::Result<T, String>> + 'a>>;
 
 fn health() -> Result<Response> {
@@ -73,13 +92,14 @@ fn health() -> Result<Response> {
 /// Verifies the webhook, runs the route, and answers TwiML. A refusal (bad
 /// signature, malformed or oversized body) is a plain 4xx; a failure on our
 /// side is logged and the caller still gets the fallback plan, with 200.
-async fn carrier(
-    mut req: Request,
-    url: &str,
-    env: Env,
-    ctx: Context,
-    route: Route,
-) -> Result<Response> {
+async fn carrier(arrived: Arrived<'_>) -> Result<Response> {
+    let Arrived {
+        mut req,
+        url,
+        env,
+        ctx,
+        route,
+    } = arrived;
     let mut log = Event::request(route.name(), &request_id::of(&req));
     let hook = match intake::twilio(&mut req, &env, url).await {
         Ok(hook) => hook,
@@ -276,17 +296,12 @@ fn masked(raw: Option<&str>) -> String {
 /// XML, and when our side fails the caller still hears a sentence. A call
 /// whose session the index knew gets its record in that session's
 /// account, as a Twilio masked call does.
-async fn messagebird(
-    mut req: Request,
-    url: &str,
-    env: Env,
-    ctx: Context,
-    route: Route,
-) -> Result<Response> {
+async fn messagebird(arrived: Arrived<'_>) -> Result<Response> {
+    let (mut req, env, route) = (arrived.req, arrived.env, arrived.route);
     let voice = route == Route::MessagebirdVoice;
     let mut log = Event::request(route.name(), &request_id::of(&req));
     let retried = after_panic(&req);
-    let signed = match intake::messagebird(&mut req, &env, !retried, url).await {
+    let signed = match intake::messagebird(&mut req, &env, !retried, arrived.url).await {
         Ok(s) => s,
         Err(refusal) => return refuse(refusal, &mut log),
     };
@@ -326,7 +341,7 @@ async fn messagebird(
             })
     };
     log.set("outcome", outcome.kind());
-    let call = signed.params.get("callID").and_then(CallId::parse);
+    let call = signed.params.get("callID").and_then(CallId::messagebird);
     if let Some(call) = &call {
         log.set("call", call.as_str());
     }
@@ -344,7 +359,7 @@ async fn messagebird(
             at_ms: switchboard_edge::clock::now_ms(),
         };
         let id = log.get("request_id").unwrap_or_default().to_string();
-        ctx.wait_until(after_answer(records::decided(
+        arrived.ctx.wait_until(after_answer(records::decided(
             env.clone(),
             known.account,
             decided,

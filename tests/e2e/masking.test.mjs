@@ -275,12 +275,15 @@ test("MessageBird: a verified call-flow fetch transfers masked, and the call get
   r = await fetchFlow("Restricted", { callID: stranger });
   assert.equal(r.body, `${DECL}<Say language="en-GB" voice="female">${UNKNOWN}</Say>`);
   assert.equal((await fetchFlow("31612345678", { callID: "c1" })).status, 200);
+  // Nor can MessageBird's request name a Twilio call's record.
+  const twilioLike = "CA" + "9".repeat(32);
+  assert.equal((await fetchFlow("31612345678", { callID: twilioLike })).status, 200);
   const refused = "1a2b3c4d-0000-4000-8000-000000000002";
   assert.equal((await fetchFlow("31612345678", { sign: false, callID: refused })).status, 403);
   r = await fetchFlow("31612345678", { key: "wrong", callID: refused });
   assert.equal(r.status, 403);
   assert.equal(r.body, "invalid jwt: signature is invalid\n");
-  for (const id of [stranger, refused]) assert.equal(await callRecord(id), null, `no record for ${id}`);
+  for (const id of [stranger, refused, twilioLike]) assert.equal(await callRecord(id), null, `no record for ${id}`);
   const all = await fetch(`${w.url}/api/v1/accounts/${ACCOUNT}/calls?to=${encodeURIComponent("+31610000001")}&limit=50`, { headers: { Authorization: `Bearer ${SECRETS.ADMIN_TOKEN}` } }).then((x) => x.json());
   assert.equal(all.calls.length, 2, "only the two known callers' calls");
   // Another account's token never reaches them.

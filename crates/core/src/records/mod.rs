@@ -24,23 +24,33 @@ use serde::{Deserialize, Serialize};
 pub struct CallId(String);
 
 impl CallId {
+    /// Either carrier's: what the API looks up.
     pub fn parse(id: &str) -> Option<CallId> {
         let b = id.as_bytes();
         let twilio = (3..=64).contains(&b.len())
             && b.starts_with(b"CA")
             && b.iter().all(u8::is_ascii_alphanumeric);
-        // 8-4-4-4-12, as MessageBird writes it.
-        let uuid = b.len() == 36
-            && b.iter().enumerate().all(|(i, c)| match i {
-                8 | 13 | 18 | 23 => *c == b'-',
-                _ => c.is_ascii_digit() || (b'a'..=b'f').contains(c),
-            });
-        (twilio || uuid).then(|| CallId(id.to_string()))
+        (twilio || uuid(b)).then(|| CallId(id.to_string()))
+    }
+
+    /// MessageBird's only: what its call-flow request may key a record
+    /// with, so that it can never name a Twilio call's.
+    pub fn messagebird(id: &str) -> Option<CallId> {
+        uuid(id.as_bytes()).then(|| CallId(id.to_string()))
     }
 
     pub fn as_str(&self) -> &str {
         &self.0
     }
+}
+
+/// 8-4-4-4-12 lower-case hex, as MessageBird writes a call's id.
+fn uuid(b: &[u8]) -> bool {
+    b.len() == 36
+        && b.iter().enumerate().all(|(i, c)| match i {
+            8 | 13 | 18 | 23 => *c == b'-',
+            _ => c.is_ascii_digit() || (b'a'..=b'f').contains(c),
+        })
 }
 
 /// What we decided for an inbound call, written when we answer it: the
@@ -347,6 +357,11 @@ mod tests {
         }
         let bird = "f1aa71c0-8f2a-4fe8-b5ef-9a330454ef58";
         assert_eq!(CallId::parse(bird).unwrap().as_str(), bird);
+        assert_eq!(CallId::messagebird(bird).unwrap().as_str(), bird);
+        assert_eq!(
+            CallId::messagebird("CA0123456789abcdef0123456789abcdef"),
+            None
+        );
         for not in [
             "",
             "CA",
