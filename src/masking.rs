@@ -65,6 +65,24 @@ async fn lookup(
     Ok(found.filter(|f| f.serves(carrier, account)))
 }
 
+/// A call from `caller` to `proxy` on either carrier: what the caller gets,
+/// and the index entry that decided it, if any.
+async fn call(
+    env: &Env,
+    proxy: &E164,
+    caller: &Party,
+    carrier: Carrier,
+    account: Option<&AccountSid>,
+    log: &mut Event,
+) -> Result<(Outcome, Option<Indexed>), String> {
+    let found = lookup(env, proxy, caller, carrier, account).await?;
+    let said = Said::read(env);
+    let now = clock::now_ms();
+    let (outcome, reason) = decide_call(found.as_ref(), proxy, caller, now, said.messages());
+    log.set("reason", reason.as_str());
+    Ok((outcome, found))
+}
+
 /// `POST /voice/proxy`: Twilio, a call to a proxy number.
 pub async fn twilio_voice(
     hook: &Webhook,
@@ -75,16 +93,8 @@ pub async fn twilio_voice(
         return Ok(None);
     };
     let caller = Party::from_carrier(hook.get("From").unwrap_or(""), false);
-    let found = lookup(env, &proxy, &caller, Carrier::Twilio, Some(&hook.account)).await?;
-    let said = Said::read(env);
-    let (outcome, reason) = decide_call(
-        found.as_ref(),
-        &proxy,
-        &caller,
-        clock::now_ms(),
-        said.messages(),
-    );
-    log.set("reason", reason.as_str());
+    let account = Some(&hook.account);
+    let (outcome, _) = call(env, &proxy, &caller, Carrier::Twilio, account, log).await?;
     Ok(Some(outcome))
 }
 
@@ -132,21 +142,12 @@ pub async fn messagebird_voice(
     log: &mut Event,
 ) -> Result<(Outcome, Option<Known>), String> {
     let caller = Party::from_carrier(query.get("source").unwrap_or(""), true);
-    let said = Said::read(env);
     let Some(proxy) = messagebird_number(query.get("destination")) else {
-        let (outcome, reason) = unplaced(said.messages());
+        let (outcome, reason) = unplaced(Said::read(env).messages());
         log.set("reason", reason.as_str());
         return Ok((outcome, None));
     };
-    let found = lookup(env, &proxy, &caller, Carrier::Messagebird, None).await?;
-    let (outcome, reason) = decide_call(
-        found.as_ref(),
-        &proxy,
-        &caller,
-        clock::now_ms(),
-        said.messages(),
-    );
-    log.set("reason", reason.as_str());
+    let (outcome, found) = call(env, &proxy, &caller, Carrier::Messagebird, None, log).await?;
     let known = match (found, caller.number()) {
         (Some(found), Some(number)) => Some(Known {
             account: found.account,
