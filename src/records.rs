@@ -11,7 +11,7 @@ use switchboard_edge::log::Event;
 use switchboard_edge::{clock, objects, rest, settings};
 use worker::Env;
 
-const CALL_LOG: &str = "CALL_LOG";
+const CALL_LOG: &str = switchboard_edge::CALL_LOG_BINDING;
 
 /// Why a carrier's report was not stored: its own fault (a 400, and
 /// nothing written) or ours (logged; the carrier still gets a 200).

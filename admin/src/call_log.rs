@@ -22,6 +22,7 @@ use crate::contract::records::{
     DebuggerEventShown, DebuggerPage, HealthDays, HealthReport, HealthWindow, NumberHealth,
     RaisedAlert, UsageRow, UsageTotals,
 };
+use crate::watch::{LogSteps, REGISTRY_PREFIX};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
@@ -44,14 +45,6 @@ use worker::{
     durable_object, DurableObject, Env, Request, Response, Result, SqlStorage, SqlStorageValue,
     State,
 };
-
-pub const BINDING: &str = "CALL_LOG";
-
-/// The deployment's list of accounts that have a call log, for the
-/// scheduled watch to visit: a permanent claim on `calllog:<AccountSid>` in
-/// the registry's Ledger, made once by the object itself on its first
-/// write. A Durable Object rather than KV: a call writes no KV.
-pub const REGISTRY_PREFIX: &str = "calllog:";
 
 /// How long the watch may take to deliver an alert it was handed before
 /// another run may hand it out again.
@@ -322,22 +315,6 @@ impl CallLog {
                 "the watch's visit is run by fetch, not applied".into(),
             )),
         }
-    }
-
-    /// One of the log's own steps, taken by the watch's visit running in
-    /// this object (`watch::account_run`): called, not asked.
-    pub fn run_step<T: DeserializeOwned>(&self, op: LogOp) -> std::result::Result<T, String> {
-        let reply = self.apply(op).map_err(|e| e.to_string())?;
-        serde_json::from_value(reply).map_err(|e| e.to_string())
-    }
-
-    /// What the watch keeps between runs in `meta`.
-    pub fn meta<T: DeserializeOwned>(&self, k: &str) -> std::result::Result<Option<T>, String> {
-        get_meta(&self.state.storage().sql(), k).map_err(|e| e.to_string())
-    }
-
-    pub fn set_meta<T: Serialize>(&self, k: &str, v: &T) -> std::result::Result<(), String> {
-        set_meta(&self.state.storage().sql(), k, v).map_err(|e| e.to_string())
     }
 
     /// Puts the account in the deployment's registry, once in the object's
@@ -1118,5 +1095,22 @@ impl CallLog {
             alerts,
             next_cursor,
         })
+    }
+}
+
+/// The watch's visit runs in this object (`LogOp::RunWatch`) and takes the
+/// log's own steps by calling them, not by asking.
+impl LogSteps for CallLog {
+    fn step<T: DeserializeOwned>(&self, op: LogOp) -> std::result::Result<T, String> {
+        let reply = self.apply(op).map_err(|e| e.to_string())?;
+        serde_json::from_value(reply).map_err(|e| e.to_string())
+    }
+
+    fn meta<T: DeserializeOwned>(&self, k: &str) -> std::result::Result<Option<T>, String> {
+        get_meta(&self.state.storage().sql(), k).map_err(|e| e.to_string())
+    }
+
+    fn set_meta<T: Serialize>(&self, k: &str, v: &T) -> std::result::Result<(), String> {
+        set_meta(&self.state.storage().sql(), k, v).map_err(|e| e.to_string())
     }
 }

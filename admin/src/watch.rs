@@ -20,8 +20,8 @@
 //! not stop the others; what was not delivered stays due for the next run.
 
 use crate::allocator::{ask_pool, PoolOp};
-use crate::call_log::{CallLog, BINDING as CALL_LOG, REGISTRY_PREFIX};
 use futures_util::stream::{self, StreamExt};
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use switchboard_core::account::AccountSid;
@@ -39,7 +39,7 @@ use switchboard_edge::log::Event;
 use switchboard_edge::notify::{self, Sent};
 use switchboard_edge::objects::ask;
 use switchboard_edge::store::{self, Fresh, VoicemailMeta};
-use switchboard_edge::KV_BINDING;
+use switchboard_edge::{CALL_LOG_BINDING as CALL_LOG, KV_BINDING};
 use worker::kv::KvStore;
 use worker::Env;
 
@@ -142,11 +142,27 @@ struct Pruned {
     calls: u64,
 }
 
+/// The deployment's list of accounts that have a call log, for the watch
+/// to visit: a permanent claim on `calllog:<AccountSid>` in the registry's
+/// Ledger, made once by the account's `CallLog` object itself on its first
+/// write. A Durable Object rather than KV: a call writes no KV.
+pub const REGISTRY_PREFIX: &str = "calllog:";
+
+/// The account's call log as its visit uses it: the object that runs the
+/// visit takes its own steps by calling them (`call_log.rs` implements it).
+pub trait LogSteps {
+    /// One of the log's operations (`Watch`, `Settled`), answered typed.
+    fn step<T: DeserializeOwned>(&self, op: LogOp) -> Result<T, String>;
+    /// What the watch keeps between runs in the log's `meta`.
+    fn meta<T: DeserializeOwned>(&self, k: &str) -> Result<Option<T>, String>;
+    fn set_meta<T: Serialize>(&self, k: &str, v: &T) -> Result<(), String>;
+}
+
 /// One account's visit, run by its `CallLog` object (`log`) when the watch
 /// asks it to: the log's own steps are called directly, the rest is asked
 /// of the other objects and services.
 pub async fn account_run(
-    log: &CallLog,
+    log: &impl LogSteps,
     env: &Env,
     account: &AccountSid,
     now_ms: u64,
@@ -164,7 +180,7 @@ pub async fn account_run(
         retention_ms: settings.retention_ms(),
         pools,
     });
-    let watched: Watched = log.run_step(op)?;
+    let watched: Watched = log.step(op)?;
     let mut done = Done {
         raised: watched.raised,
         pruned: watched.pruned.calls,
@@ -192,7 +208,7 @@ pub async fn account_run(
             failed,
             now_ms,
         };
-        log.run_step::<Value>(op)?;
+        log.step::<Value>(op)?;
     }
     (done.voicemails_retried, done.voicemails_deferred) =
         retry_voicemails(log, env, kv, account).await?;
@@ -292,7 +308,7 @@ const RETRY_OFFSET: &str = "voicemail_retry_offset";
 /// [`RETRIES_PER_RUN`] of them a run, in turn (`retry_turn`). Answers how
 /// many were retried and how many wait for a later run.
 async fn retry_voicemails(
-    log: &CallLog,
+    log: &impl LogSteps,
     env: &Env,
     kv: &KvStore,
     account: &AccountSid,

@@ -16,7 +16,7 @@ use switchboard_core::records::{CallId, HealthQuery, ListQuery, LogOp, UsageQuer
 use switchboard_edge::clock;
 use switchboard_edge::objects::ask;
 
-const CALL_LOG: &str = crate::call_log::BINDING;
+const CALL_LOG: &str = switchboard_edge::CALL_LOG_BINDING;
 
 /// The latest time a filter may name (year 2286). The object reads its
 /// request as JavaScript does, where integers past 2^53 lose their last

@@ -34,5 +34,9 @@ pub mod store;
 /// The KV namespace both workers share.
 pub const KV_BINDING: &str = "SWITCHBOARD";
 
+/// The accounts' `CallLog` objects (class in the admin worker, bound by
+/// both): the calls worker writes to them, the API and the watch read them.
+pub const CALL_LOG_BINDING: &str = "CALL_LOG";
+
 /// The build: crate version and the commit it came from (`GET /health`).
 pub const VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), "+", env!("SWITCHBOARD_COMMIT"));
