@@ -107,7 +107,7 @@ function DeletePool({ account, pool, r }) {
 }
 
 function Sessions({ pool, grace, onChange }) {
-  const live = usePaged((cursor) => page(`/pools/${seg(pool)}/sessions`, "sessions", { cursor }), [pool]);
+  const listed = usePaged((cursor) => page(`/pools/${seg(pool)}/sessions`, "sessions", { cursor }), [pool]);
   const [ended, setEnded] = useState([]);
   const [form, setForm] = useState({ a: "", b: "", ttl_secs: "", market: "", a_name: "", b_name: "" });
   const [state, run] = useAction();
@@ -126,7 +126,7 @@ function Sessions({ pool, grace, onChange }) {
     run(async () => {
       const r = await api("POST", `/pools/${seg(pool)}/sessions`, { body });
       setForm({ ...form, a: "", b: "" });
-      live.reload();
+      listed.reload();
       onChange();
       return r.session;
     }, (s) => `Session ${s.id} connects them through ${s.proxy}.`);
@@ -136,7 +136,7 @@ function Sessions({ pool, grace, onChange }) {
       await api("POST", `/pools/${seg(pool)}/sessions/${seg(s.id)}/end`);
       const now = await sessionState(pool, s.id);
       setEnded([{ ...s, state: now }, ...ended.filter((x) => x.id !== s.id)]);
-      live.reload();
+      listed.reload();
       onChange();
     }, grace ? `Ended: in grace for ${grace} s, then closed.` : "Ended.");
   const find = (e) => {
@@ -145,30 +145,24 @@ function Sessions({ pool, grace, onChange }) {
   };
   const err = state.error;
   const fe = (n) => (err && (err.field === n || err.body.party === n) ? err.message : null);
+  // The pool lists live and in-grace sessions; one ended here that it no
+  // longer has (closed at once, with no grace) is still shown, as closed.
+  const shown = [...listed.items, ...ended.filter((s) => !listed.items.some((x) => x.id === s.id))];
   return html`<section class="card sessions">
     <h2>Sessions</h2>
     <table>
       <thead><tr><th>Parties</th><th>Proxy</th><th>State</th><th>Ends</th><th><span class="visually-hidden">Actions</span></th></tr></thead>
       <tbody>
-        ${live.items.map((s) => s.state === "live"
-          ? html`<tr data-session=${s.id}>
-              <td><${Num} n=${s.a} /><br /><${Num} n=${s.b} /></td><td><${Num} n=${s.proxy} /></td>
-              <td><${Badge} kind="ok">live</${Badge}></td>
-              <td>${s.expires_at_ms ? when(s.expires_at_ms) : "when ended"}</td>
-              <td>${canWrite() ? html`<button type="button" class="danger small" disabled=${state.busy} onClick=${() => end(s)}>End</button>` : null}</td>
-            </tr>`
-          : html`<tr data-session=${s.id} class="ended">
-              <td><${Num} n=${s.a} /><br /><${Num} n=${s.b} /></td><td><${Num} n=${s.proxy} /></td>
-              <td><${Badge} kind="warn">${s.state}</${Badge}></td><td>ended</td><td></td>
-            </tr>`)}
-        ${ended.filter((s) => !live.items.some((x) => x.id === s.id)).map((s) => html`<tr data-session=${s.id} class="ended">
+        ${shown.map((s) => html`<tr data-session=${s.id} class=${s.state === "live" ? "" : "ended"}>
           <td><${Num} n=${s.a} /><br /><${Num} n=${s.b} /></td><td><${Num} n=${s.proxy} /></td>
-          <td><${Badge} kind=${s.state === "grace" ? "warn" : ""}>${s.state}</${Badge}></td><td>ended</td><td></td>
+          <td><${Badge} kind=${s.state === "live" ? "ok" : s.state === "grace" ? "warn" : ""}>${s.state}</${Badge}></td>
+          <td>${s.state !== "live" ? "ended" : s.expires_at_ms ? when(s.expires_at_ms) : "when ended"}</td>
+          <td>${s.state === "live" && canWrite() ? html`<button type="button" class="danger small" disabled=${state.busy} onClick=${() => end(s)}>End</button>` : null}</td>
         </tr>`)}
       </tbody>
     </table>
-    ${live.items.length === 0 && ended.length === 0 && !live.loading ? html`<p class="empty">No live or in-grace sessions.</p>` : null}
-    <${Pager} list=${live} />
+    ${shown.length === 0 && !listed.loading ? html`<p class="empty">No live or in-grace sessions.</p>` : null}
+    <${Pager} list=${listed} />
     ${canWrite() ? html`<form class="grid new-session" onSubmit=${create}>
       <h3 class="wide">New session</h3>
       <${Field} label="Party A" name="a" error=${fe("a")}><input name="a" inputmode="tel" value=${form.a} onInput=${set("a")} /></${Field}>
